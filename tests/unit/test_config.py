@@ -1,0 +1,93 @@
+"""Configuration: defaults, environment overrides, and a clear message naming any bad setting."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from contact_service.config import ConfigError, env_name, load_settings
+
+
+def test_defaults_run_locally_with_no_setup() -> None:
+    settings = load_settings(environ={})
+    assert settings.database_url == "sqlite:///var/contact_service.db"
+    assert settings.redis_url.startswith("redis://")
+    assert settings.public_base_url == "http://127.0.0.1:8000"
+
+
+def test_conventional_and_contact_variables_override_defaults() -> None:
+    settings = load_settings(
+        environ={
+            "DATABASE_URL": "postgresql://postgres@db/contact",
+            "REDIS_URL": "redis://cache:6379/2",
+            "PUBLIC_BASE_URL": "https://calls.example.gov/",
+            "CONTACT_IMPORT_BATCH_SIZE": "250",
+        }
+    )
+    assert settings.database_url == "postgresql://postgres@db/contact"
+    assert settings.redis_url == "redis://cache:6379/2"
+    assert settings.public_base_url == "https://calls.example.gov"
+    assert settings.import_batch_size == 250
+
+
+def test_an_empty_variable_leaves_the_default() -> None:
+    assert load_settings(environ={"DATABASE_URL": ""}).database_url.startswith("sqlite")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("CONTACT_IMPORT_BATCH_SIZE", "lots", "CONTACT_IMPORT_BATCH_SIZE='lots' (environment variable"),
+        ("CONTACT_IMPORT_BATCH_SIZE", "0", "must be a positive integer"),
+        ("DATABASE_URL", "mysql://root@localhost/db", "supported are sqlite and postgresql"),
+        ("DATABASE_URL", "not a url", "is not a database URL"),
+        ("PUBLIC_BASE_URL", "calls.example.gov", "must be an absolute http(s) URL"),
+        ("REDIS_URL", "localhost:6379", "must be a redis://"),
+        ("CONTACT_LOG_LEVEL", "LOUD", "must be one of DEBUG"),
+    ],
+)
+def test_a_bad_setting_is_named_with_its_source(variable: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)) as raised:
+        load_settings(environ={variable: value})
+    assert variable in str(raised.value)
+
+
+def test_unknown_keys_in_the_defaults_file_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "defaults.toml").write_text('database_url = "sqlite:///x.db"\ndatabse_url = "typo"\n')
+    with pytest.raises(ConfigError, match="unknown setting.*databse_url"):
+        load_settings(environ={"CONTACT_CONFIG_DIR": str(tmp_path)})
+
+
+def test_env_names() -> None:
+    assert env_name("database_url") == "DATABASE_URL"
+    assert env_name("import_batch_size") == "CONTACT_IMPORT_BATCH_SIZE"
+
+
+def test_the_auth_token_is_never_shown_in_errors_or_reprs() -> None:
+    settings = load_settings(environ={"TWILIO_AUTH_TOKEN": "s3cret-token-value"})
+    assert "s3cret" not in repr(settings)
+    with pytest.raises(ConfigError) as raised:
+        load_settings(environ={"TWILIO_AUTH_TOKEN": " "})
+    assert "TWILIO_AUTH_TOKEN=***" in str(raised.value)
+
+
+def test_real_twilio_refuses_the_simulator_placeholders() -> None:
+    with pytest.raises(ConfigError, match="TWILIO_ACCOUNT_SID"):
+        load_settings(environ={"CONTACT_TELEPHONY_PROVIDER": "twilio"})
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
+        load_settings(
+            environ={
+                "CONTACT_TELEPHONY_PROVIDER": "twilio",
+                "TWILIO_ACCOUNT_SID": "AC" + "a" * 32,
+                "TWILIO_AUTH_TOKEN": "real",
+            }
+        )
+    settings = load_settings(
+        environ={
+            "CONTACT_TELEPHONY_PROVIDER": "twilio",
+            "TWILIO_ACCOUNT_SID": "AC" + "a" * 32,
+            "TWILIO_AUTH_TOKEN": "real",
+            "PUBLIC_BASE_URL": "https://calls.example.gov",
+        }
+    )
+    assert settings.telephony_provider == "twilio"
