@@ -1,0 +1,1 @@
+"""SQLAlchemy adapter: models, engine, migrations and the repositories built on them."""

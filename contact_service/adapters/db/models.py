@@ -1,0 +1,140 @@
+"""Tables of the service, as typed SQLAlchemy models. The database is the source of truth."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from contact_service.adapters.db.types import Id, UTCDateTime
+from contact_service.domain.cases import Hold, NoticeStage, TaxpayerType
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _one_of(column: str, values) -> str:  # type: ignore[no-untyped-def]
+    return f"{column} IN ({', '.join(repr(str(value.value if hasattr(value, 'value') else value)) for value in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Taxpayer(Base):
+    """A person, business or estate on record. TINs are never stored: only their last four digits."""
+
+    __tablename__ = "taxpayers"
+    __table_args__ = (CheckConstraint(_one_of("taxpayer_type", TaxpayerType), name="taxpayer_type"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    # The case number the taxpayer was first imported under; re-imports find the taxpayer by it.
+    external_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    taxpayer_type: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(2))
+    tin_last4: Mapped[str] = mapped_column(String(4))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class PhoneNumber(Base):
+    """A taxpayer's number. `zones` are the time zones of the number's own prefix ('' when unknown)."""
+
+    __tablename__ = "phone_numbers"
+    __table_args__ = (
+        UniqueConstraint("taxpayer_id", "e164", name="uq_phone_numbers_taxpayer_e164"),
+        CheckConstraint("status IN ('active', 'bad')", name="status"),
+        Index("ix_phone_numbers_e164", "e164"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    taxpayer_id: Mapped[int] = mapped_column(ForeignKey("taxpayers.id", ondelete="CASCADE"))
+    e164: Mapped[str] = mapped_column(String(20))
+    zones: Mapped[str] = mapped_column(Text, default="")
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(8), default="active")
+    bad_reason: Mapped[str | None] = mapped_column(String(200))
+    marked_bad_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Case(Base):
+    """A balance-due case. Money is integer cents; `csed_on` (collection statute date) derives from `assessed_on`."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint(_one_of("notice_stage", NoticeStage), name="notice_stage"),
+        CheckConstraint("balance_cents >= 0", name="balance_not_negative"),
+        Index("ix_cases_taxpayer_id", "taxpayer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    case_number: Mapped[str] = mapped_column(String(64), unique=True)
+    taxpayer_id: Mapped[int] = mapped_column(ForeignKey("taxpayers.id"))
+    balance_cents: Mapped[int] = mapped_column(BigInteger)
+    notice_stage: Mapped[str] = mapped_column(String(8))
+    last_notice_on: Mapped[dt.date] = mapped_column(Date)
+    assessed_on: Mapped[dt.date] = mapped_column(Date)
+    csed_on: Mapped[dt.date] = mapped_column(Date)
+    poa_on_file: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class CaseHold(Base):
+    """A hold on a case (design 2.3). Active while `released_at` is null; history is kept, never deleted."""
+
+    __tablename__ = "case_holds"
+    __table_args__ = (
+        CheckConstraint(_one_of("hold", Hold), name="hold"),
+        CheckConstraint("source IN ('import', 'operator', 'system')", name="source"),
+        Index(
+            "uq_case_holds_active",
+            "case_id",
+            "hold",
+            unique=True,
+            sqlite_where=text("released_at IS NULL"),
+            postgresql_where=text("released_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    hold: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16))
+    placed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    released_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ImportRun(Base):
+    """One run of `cases import`: what was read, kept and refused."""
+
+    __tablename__ = "import_runs"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    source_name: Mapped[str] = mapped_column(String(500))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    rows_read: Mapped[int] = mapped_column(default=0)
+    rows_imported: Mapped[int] = mapped_column(default=0)
+    rows_rejected: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(32), default="running")
