@@ -1,0 +1,1 @@
+"""Flask entry points: thin blueprints that parse requests, call services and render results."""

@@ -1,0 +1,27 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+
+from contact_service.bootstrap import Container, bootstrap
+
+EXTENSION_KEY = "contact_service"
+
+
+def build_app(overrides: dict[str, Any] | None = None, container: Container | None = None) -> Flask:
+    """Create the Flask app around a container (built from settings and `overrides` unless given)."""
+    app = Flask(__name__)
+    app.extensions[EXTENSION_KEY] = container or bootstrap(overrides)
+
+    from contact_service.web.health import health
+
+    app.register_blueprint(health)
+    return app
+
+
+def container() -> Container:
+    """The container of the app handling the current request."""
+    return current_app.extensions[EXTENSION_KEY]
