@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from contact_service.adapters.clock import Clock, SystemClock
 from contact_service.adapters.db.engine import create_db_engine, session_factory
 from contact_service.config import Settings, load_settings
+from contact_service.services.telephony import Telephony
+from contact_service.services.webhook_urls import WebhookUrls
 
 
 @dataclass
@@ -37,6 +39,20 @@ class Container:
     def redis(self) -> Redis:
         """The Redis connection (queues, rate limiter, locks). Never the source of truth."""
         return Redis.from_url(self.settings.redis_url, socket_connect_timeout=2, health_check_interval=30)
+
+    @cached_property
+    def telephony(self) -> Telephony:
+        """The voice provider: real Twilio, or the built-in simulator through the same SDK."""
+        from contact_service.adapters.telephony_twilio import TwilioTelephony
+
+        settings = self.settings
+        base_url = settings.simulator_url if settings.telephony_provider == "simulator" else None
+        return TwilioTelephony(settings.twilio_account_sid, settings.twilio_auth_token, api_base_url=base_url)
+
+    @cached_property
+    def webhook_urls(self) -> WebhookUrls:
+        """Absolute URLs of our webhooks, as the provider reaches them."""
+        return WebhookUrls(self.settings.public_base_url)
 
     def close(self) -> None:
         """Release pooled connections."""

@@ -17,8 +17,10 @@ def build_app(overrides: dict[str, Any] | None = None, container: Container | No
     app.extensions[EXTENSION_KEY] = container or bootstrap(overrides)
 
     from contact_service.web.health import health
+    from contact_service.web.twilio_webhooks import twilio_webhooks
 
     app.register_blueprint(health)
+    app.register_blueprint(twilio_webhooks)
     return app
 
 

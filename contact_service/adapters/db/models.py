@@ -138,3 +138,87 @@ class ImportRun(Base):
     rows_imported: Mapped[int] = mapped_column(default=0)
     rows_rejected: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(32), default="running")
+
+
+class CallScript(Base):
+    """An operator-registered script template. Checked by the guard when registered and again before speaking."""
+
+    __tablename__ = "call_scripts"
+    __table_args__ = (CheckConstraint("kind IN ('human', 'voicemail')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class CallAttempt(Base):
+    """One automated call to one number for one case. Never dialled twice: see `state`.
+
+    state: planned -> queued -> dialing (we asked the provider) -> placed (provider accepted; call_sid known)
+    -> ended; or cancelled / skipped before dialing. `provider_status` is the furthest CallStatus seen;
+    `outcome` is classified from the whole event log once the call has ended.
+    """
+
+    __tablename__ = "call_attempts"
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('planned', 'queued', 'dialing', 'placed', 'ended', 'cancelled', 'skipped')", name="state"
+        ),
+        CheckConstraint(
+            "outcome IS NULL OR outcome IN ('reached', 'voicemail_left', 'no_answer', 'busy', 'failed', 'canceled')",
+            name="outcome",
+        ),
+        Index("ix_call_attempts_case_id", "case_id"),
+        Index("ix_call_attempts_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    phone_number_id: Mapped[int] = mapped_column(ForeignKey("phone_numbers.id"))
+    to_e164: Mapped[str] = mapped_column(String(20))
+    human_script_id: Mapped[int | None] = mapped_column(ForeignKey("call_scripts.id"))
+    voicemail_script_id: Mapped[int | None] = mapped_column(ForeignKey("call_scripts.id"))
+    state: Mapped[str] = mapped_column(String(16), default="planned")
+    call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    provider_status: Mapped[str | None] = mapped_column(String(16))
+    answered_by: Mapped[str | None] = mapped_column(String(32))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    error_code: Mapped[int | None] = mapped_column()
+    sip_code: Mapped[int | None] = mapped_column()
+    duration_seconds: Mapped[int | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    dialing_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    placed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class CallEvent(Base):
+    """Append-only log of everything the provider told us about a call, and what we answered.
+
+    `dedup_key` is unique: a callback Twilio retries or duplicates is stored once and changes nothing.
+    """
+
+    __tablename__ = "call_events"
+    __table_args__ = (
+        Index("ix_call_events_attempt_id", "attempt_id"),
+        Index("ix_call_events_call_sid", "call_sid"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("call_attempts.id"))
+    call_sid: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # status | amd | gather | voice
+    call_status: Mapped[str | None] = mapped_column(String(16))
+    answered_by: Mapped[str | None] = mapped_column(String(32))
+    digits: Mapped[str | None] = mapped_column(String(32))
+    sequence_number: Mapped[int | None] = mapped_column()
+    duration_seconds: Mapped[int | None] = mapped_column()
+    error_code: Mapped[int | None] = mapped_column()
+    sip_code: Mapped[int | None] = mapped_column()
+    detail: Mapped[str | None] = mapped_column(String(64))  # what we answered, for voice/gather events
+    provider_timestamp: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
