@@ -12,7 +12,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from contact_service.adapters.clock import Clock, SystemClock
-from contact_service.adapters.db.engine import create_db_engine, session_factory
+from contact_service.adapters.db.event_log import EventLog
+from contact_service.adapters.db.engine import create_db_engine, session_factory, single_statement_engine
 from contact_service.config import Settings, load_settings
 from contact_service.services.telephony import Telephony
 from contact_service.services.webhook_urls import WebhookUrls
@@ -29,6 +30,16 @@ class Container:
     def engine(self) -> Engine:
         """The database engine."""
         return create_db_engine(self.settings.database_url)
+
+    @cached_property
+    def single_statement_engine(self) -> Engine:
+        """The engine for one-statement writes that commit on their own (the webhook hot path)."""
+        return single_statement_engine(self.engine)
+
+    @cached_property
+    def event_log(self) -> EventLog:
+        """The call event log (one-statement appends on the webhook hot path)."""
+        return EventLog(self.single_statement_engine)
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:

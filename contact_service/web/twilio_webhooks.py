@@ -9,6 +9,7 @@ never answer 500.
 from __future__ import annotations
 
 import email.utils
+import hmac
 import logging
 
 from flask import Blueprint, Response, request
@@ -16,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
 from contact_service.adapters import counters
+from contact_service.adapters.db.event_log import EventLogUnavailable
 from contact_service.adapters.twiml import render_twiml, safe_twiml
 from contact_service.services import call_events, call_flow
 from contact_service.services.call_events import ProviderEvent
@@ -31,6 +33,26 @@ twilio_webhooks = Blueprint("twilio_webhooks", __name__, url_prefix=WEBHOOK_PREF
 TWIML = "application/xml"
 
 
+def _signed_by_provider(token: str, url: str, form: _FormValues, signature: str) -> bool:
+    """RequestValidator's verdict. The URL we gave the provider is tried first (one HMAC, the usual case);
+    only a mismatch pays for validate()'s other forms of the URL (with and without the default port)."""
+    validator = RequestValidator(token)
+    if hmac.compare_digest(validator.compute_signature(url, form), signature):
+        return True
+    return validator.validate(url, form, signature)
+
+
+class _FormValues(dict):  # type: ignore[type-arg]
+    """The form as RequestValidator reads it: `getall` is the first accessor it tries. Werkzeug's MultiDict
+    has none, which costs a caught AttributeError per parameter per signature variant on every callback."""
+
+    def __init__(self, form) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(form.lists())
+
+    def getall(self, name: str) -> list[str]:
+        return self[name]
+
+
 @twilio_webhooks.before_request
 def verify_signature() -> Response | None:
     """Refuse (403) any request not signed by the provider for exactly this URL and these parameters."""
@@ -38,7 +60,7 @@ def verify_signature() -> Response | None:
     signature = request.headers.get("X-Twilio-Signature", "")
     query = request.query_string.decode("utf-8", "replace")
     url = f"{settings.public_base_url}{request.path}" + (f"?{query}" if query else "")
-    if signature and RequestValidator(settings.twilio_auth_token).validate(url, request.form, signature):
+    if signature and _signed_by_provider(settings.twilio_auth_token, url, _FormValues(request.form), signature):
         return None
     reason = "missing signature" if not signature else "signature does not match"
     security_log.warning(
@@ -58,7 +80,7 @@ def voice() -> Response:
             plan = call_flow.plan_for_answer(
                 session, attempt_id, _text("AnsweredBy"), voicemail=request.args.get("mode") == "voicemail"
             )
-            call_events.record_served(session, plan.attempt_id, call_sid, plan.action.value, container().clock.now())
+        call_events.record_served(container().event_log, plan.attempt_id, call_sid, plan.action.value, container().clock.now())
         return _twiml(render_twiml(plan, container().webhook_urls.gather(plan.attempt_id) if plan.attempt_id else None))
     except Exception:  # noqa: BLE001 - a caller must hear the official message whatever failed here
         log.exception("voice webhook failed for attempt %s; answered with the safe message", attempt_id)
@@ -72,20 +94,14 @@ def gather() -> Response:
     call_sid = _text("CallSid")
     digits = _text("Digits")
     try:
+        event = ProviderEvent(
+            kind="gather", call_sid=call_sid, digits=digits,
+            idempotency_token=request.headers.get("I-Twilio-Idempotency-Token"),
+        )
+        call_events.record_callback(container().event_log, attempt_id, event, container().clock.now())
         with container().sessions() as session:
-            call_events.record_provider_event(
-                session,
-                attempt_id,
-                ProviderEvent(
-                    kind="gather",
-                    call_sid=call_sid,
-                    digits=digits,
-                    idempotency_token=request.headers.get("I-Twilio-Idempotency-Token"),
-                ),
-                container().clock.now(),
-            )
             plan = call_flow.plan_for_keypress(session, attempt_id, digits)
-            call_events.record_served(session, plan.attempt_id, call_sid, plan.action.value, container().clock.now())
+        call_events.record_served(container().event_log, plan.attempt_id, call_sid, plan.action.value, container().clock.now())
         return _twiml(render_twiml(plan, container().webhook_urls.gather(plan.attempt_id) if plan.attempt_id else None))
     except Exception:  # noqa: BLE001
         log.exception("gather webhook failed for attempt %s; answered with the safe message", attempt_id)
@@ -94,7 +110,7 @@ def gather() -> Response:
 
 @twilio_webhooks.post("/status")
 def status() -> Response:
-    """Call progress: appended to the event log; the attempt is settled from all its events."""
+    """Call progress: appended to the event log; the settler folds it into the attempt."""
     return _record(
         ProviderEvent(
             kind="status",
@@ -125,21 +141,31 @@ def amd() -> Response:
 
 
 def _record(event: ProviderEvent) -> Response:
+    """Append the callback (one statement); the settler folds it into the attempt. 503 if the log is down."""
     attempt_id = _attempt_id()
     try:
-        with container().sessions() as session:
-            result = call_events.record_provider_event(session, attempt_id, event, container().clock.now())
-    except SQLAlchemyError:
+        new = call_events.record_callback(container().event_log, attempt_id, event, container().clock.now())
+        redirect = (
+            new
+            and event.kind == "amd"
+            and attempt_id is not None
+            and call_events.is_machine_verdict(event.answered_by)
+            and _awaits_voicemail(attempt_id)
+        )
+    except (SQLAlchemyError, EventLogUnavailable):
         log.exception("could not record %s callback for attempt %s", event.kind, attempt_id)
         return Response("database unavailable\n", status=503, mimetype="text/plain")
-    if result.redirect_to_voicemail and result.attempt_id is not None and event.call_sid:
+    if redirect and event.call_sid:
         try:
-            container().telephony.redirect_call(
-                event.call_sid, container().webhook_urls.voice(result.attempt_id, voicemail=True)
-            )
+            container().telephony.redirect_call(event.call_sid, container().webhook_urls.voice(attempt_id, voicemail=True))
         except ProviderUnavailable as exc:
             log.warning("could not send call %s to voicemail: %s", event.call_sid, exc)
     return Response(status=204)
+
+
+def _awaits_voicemail(attempt_id: int) -> bool:
+    with container().engine.connect() as connection:
+        return call_events.machine_awaits_voicemail(connection, attempt_id)
 
 
 def _twiml(body: str) -> Response:

@@ -11,6 +11,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from contact_service.bootstrap import Container
 from contact_service.web.app import build_app
+from workers.dispatcher import run_in_thread
 
 
 @contextmanager
@@ -28,10 +29,16 @@ def serve(app: Flask) -> Iterator[BaseWSGIServer]:
 
 @contextmanager
 def live_app(container: Container) -> Iterator[str]:
-    """The service's app, reachable at the returned base URL, which is also its PUBLIC_BASE_URL."""
+    """The service's app, reachable at the returned base URL (also its PUBLIC_BASE_URL), with a dispatcher
+    running beside it as in production."""
     app = build_app(container=container)
     with serve(app) as server:
         base_url = f"http://127.0.0.1:{server.server_port}"
         container.settings = container.settings.replace(public_base_url=base_url)
         container.__dict__.pop("webhook_urls", None)
-        yield base_url
+        thread, stop = run_in_thread(container)
+        try:
+            yield base_url
+        finally:
+            stop.set()
+            thread.join(timeout=5)

@@ -8,6 +8,7 @@ simulator heard and dialled.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -77,9 +78,20 @@ def place(service: Container, pg_engine: Engine, number: str, name: str = "Maria
 
 
 def settled(pg_engine: Engine, simulator: SimulatorServer, attempt: CallAttempt):  # type: ignore[no-untyped-def]
+    """The attempt once the simulator has finished the call and the dispatcher has settled every event."""
     assert simulator.wait_until_idle(30), "the simulator did not finish the call"
-    with pg_engine.connect() as connection:
-        return connection.execute(select(CallAttempt).where(CallAttempt.id == attempt.id)).one()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with pg_engine.connect() as connection:
+            pending = connection.scalar(
+                select(func.count()).select_from(CallEvent)
+                .where(CallEvent.attempt_id == attempt.id, CallEvent.settled_at.is_(None))
+            )
+            row = connection.execute(select(CallAttempt).where(CallAttempt.id == attempt.id)).one()
+        if pending == 0 and row.state == "ended":
+            return row
+        time.sleep(0.05)
+    raise AssertionError(f"attempt {attempt.id} was not settled: state {row.state}, {pending} events pending")
 
 
 def heard(simulator: SimulatorServer, number: str) -> tuple[str, list[str]]:

@@ -13,6 +13,7 @@ from contact_service.adapters.db.models import CallAttempt, CallEvent, PhoneNumb
 from contact_service.bootstrap import Container
 from contact_service.config import load_settings
 from contact_service.domain.call_script import FALLBACK_HUMAN_TEXT
+from contact_service.services.call_settlement import settle_all
 from contact_service.web.app import build_app
 from tests.conftest import DEFAULT_NOW, TEST_REDIS_URL
 from tests.factories import make_attempt
@@ -62,6 +63,9 @@ def snapshot(engine: Engine) -> tuple:  # type: ignore[type-arg]
 
 
 def attempt_row(engine: Engine, attempt_id: int) -> CallAttempt:
+    """The attempt as the settler leaves it once every recorded event is folded in."""
+    with Session(engine) as session:
+        settle_all(session, DEFAULT_NOW)
     with engine.connect() as connection:
         return connection.execute(select(CallAttempt).where(CallAttempt.id == attempt_id)).one()
 

@@ -31,8 +31,27 @@ def create_db_engine(url: str | URL, **kwargs) -> Engine:  # type: ignore[no-unt
         # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINTs; take it over.
         event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
         return engine
+    # Pre-ping on checkout, so a database restart costs no request an error; the event log's own hot-path
+    # engine turns it off and retries instead (single_statement_engine).
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
     return create_engine(parsed, **kwargs)
+
+
+def single_statement_engine(engine: Engine) -> Engine:
+    """An engine whose statements each commit on their own (no BEGIN/COMMIT round trips) on PostgreSQL;
+    SQLite keeps ordinary transactions. For one-statement writes on hot paths.
+
+    A pool of its own, created in autocommit: switching a shared pool's connections in and out of
+    autocommit costs round trips on every checkout and return.
+    """
+    if engine.dialect.name == "postgresql":
+        # No pre-ping: a round trip on every callback. EventLog retries once on a dead connection instead.
+        return create_db_engine(
+            engine.url, isolation_level="AUTOCOMMIT", pool_size=5, max_overflow=20, pool_pre_ping=False
+        )
+    return engine
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -198,13 +198,20 @@ class CallAttempt(Base):
 class CallEvent(Base):
     """Append-only log of everything the provider told us about a call, and what we answered.
 
+    The source of truth for calls: attempts are settled from it (`settled_at` marks events folded in).
     `dedup_key` is unique: a callback Twilio retries or duplicates is stored once and changes nothing.
     """
 
     __tablename__ = "call_events"
     __table_args__ = (
         Index("ix_call_events_attempt_id", "attempt_id"),
-        Index("ix_call_events_call_sid", "call_sid"),
+        # The settler's work queue: events not yet folded into their attempt.
+        Index(
+            "ix_call_events_unsettled",
+            "attempt_id",
+            sqlite_where=text("settled_at IS NULL"),
+            postgresql_where=text("settled_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -222,3 +229,4 @@ class CallEvent(Base):
     detail: Mapped[str | None] = mapped_column(String(64))  # what we answered, for voice/gather events
     provider_timestamp: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
