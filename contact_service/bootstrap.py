@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+import datetime as dt
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -11,10 +12,16 @@ from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from contact_service.adapters.clock import Clock, SystemClock
+from contact_service.adapters.clock import Clock, clock_from_spec
 from contact_service.adapters.db.event_log import EventLog
 from contact_service.adapters.db.engine import create_db_engine, session_factory, single_statement_engine
+from contact_service.adapters.redis_rate_limiter import RateLimiter
+from contact_service.adapters.rq_queue import CallQueue
 from contact_service.config import Settings, load_settings
+from contact_service.domain.calling_window import CallingWindow
+from contact_service.domain.cases import NoticeStage
+from contact_service.domain.contact_policy import ContactPolicy
+from contact_service.services.dialing import DialContext
 from contact_service.services.telephony import Telephony
 from contact_service.services.webhook_urls import WebhookUrls
 
@@ -24,7 +31,11 @@ class Container:
     """The adapters of one process, created on first use."""
 
     settings: Settings
-    clock: Clock = field(default_factory=SystemClock)
+    clock: Clock = None  # type: ignore[assignment]  # from settings.clock unless given
+
+    def __post_init__(self) -> None:
+        if self.clock is None:
+            self.clock = clock_from_spec(self.settings.clock)
 
     @cached_property
     def engine(self) -> Engine:
@@ -64,6 +75,39 @@ class Container:
     def webhook_urls(self) -> WebhookUrls:
         """Absolute URLs of our webhooks, as the provider reaches them."""
         return WebhookUrls(self.settings.public_base_url)
+
+    @cached_property
+    def contact_policy(self) -> ContactPolicy:
+        """The contact rules with this deployment's parameters."""
+        settings = self.settings
+        return ContactPolicy(
+            min_notice_stage=NoticeStage(settings.min_notice_stage),
+            min_days_since_notice=settings.min_days_since_notice,
+            daily_cap=settings.daily_attempt_cap,
+            weekly_cap=settings.weekly_attempt_cap,
+            window=CallingWindow(call_allowance=dt.timedelta(seconds=settings.automated_call_seconds)),
+        )
+
+    @cached_property
+    def rate_limiter(self) -> RateLimiter:
+        """Calls-per-second budgets shared by every worker."""
+        return RateLimiter(self.redis)
+
+    @cached_property
+    def call_queue(self) -> CallQueue:
+        """The RQ dial queue."""
+        return CallQueue(self.redis)
+
+    @cached_property
+    def dial_context(self) -> DialContext:
+        """What a dial job needs."""
+        settings = self.settings
+        return DialContext(
+            sessions=self.sessions, telephony=self.telephony, limiter=self.rate_limiter, event_log=self.event_log,
+            urls=self.webhook_urls, clock=self.clock, policy=self.contact_policy, caller_id=settings.twilio_caller_id,
+            ring_timeout_seconds=settings.ring_timeout_seconds, time_limit_seconds=settings.call_time_limit_seconds,
+            account_calls_per_second=settings.account_calls_per_second,
+        )
 
     def close(self) -> None:
         """Release pooled connections."""

@@ -41,6 +41,31 @@ def _positive_int(value: Any) -> int:
     return number
 
 
+def _non_negative_int(value: Any) -> int:
+    number = int(str(value).strip())
+    if number < 0:
+        raise ValueError("must be 0 or a positive integer")
+    return number
+
+
+def _clock(value: Any) -> str:
+    from contact_service.adapters.clock import clock_from_spec
+
+    text = str(value).strip()
+    clock_from_spec(text)
+    return text
+
+
+def _notice_stage(value: Any) -> str:
+    from contact_service.domain.cases import NoticeStage
+
+    text = str(value).strip().upper()
+    try:
+        return NoticeStage(text).value
+    except ValueError:
+        raise ValueError(f"must be one of {', '.join(stage.value for stage in NoticeStage)}") from None
+
+
 def _worker_count(value: Any) -> int:
     number = int(str(value).strip())
     if number < 0:
@@ -125,6 +150,19 @@ class Settings:
     twilio_account_sid: str
     twilio_auth_token: str = dataclasses.field(repr=False)
     twilio_caller_id: str
+    clock: str
+    min_notice_stage: str
+    min_days_since_notice: int
+    daily_attempt_cap: int
+    weekly_attempt_cap: int
+    automated_call_seconds: int
+    account_calls_per_second: int
+    max_calls_in_progress: int
+    ring_timeout_seconds: int
+    call_time_limit_seconds: int
+    reconcile_after_seconds: int
+    campaign_calls_per_second: int
+    campaign_max_attempts: int
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some settings changed (used by tests and the demo)."""
@@ -143,6 +181,19 @@ VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "twilio_account_sid": _account_sid,
     "twilio_auth_token": _non_empty,
     "twilio_caller_id": _e164,
+    "clock": _clock,
+    "min_notice_stage": _notice_stage,
+    "min_days_since_notice": _non_negative_int,
+    "daily_attempt_cap": _positive_int,
+    "weekly_attempt_cap": _positive_int,
+    "automated_call_seconds": _positive_int,
+    "account_calls_per_second": _positive_int,
+    "max_calls_in_progress": _positive_int,
+    "ring_timeout_seconds": _positive_int,
+    "call_time_limit_seconds": _positive_int,
+    "reconcile_after_seconds": _positive_int,
+    "campaign_calls_per_second": _positive_int,
+    "campaign_max_attempts": _positive_int,
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -40,8 +41,16 @@ class SettleResult:
     ended: list[EndedAttempt]
 
 
-def settle_pending(session: Session, now: dt.datetime, batch: int = DEFAULT_BATCH) -> SettleResult:
-    """Fold unsettled events into their attempts (at most `batch` attempts). Commits."""
+OnEnded = Callable[[Session, list[EndedAttempt], dt.datetime], object]
+
+
+def settle_pending(
+    session: Session, now: dt.datetime, batch: int = DEFAULT_BATCH, on_ended: OnEnded | None = None
+) -> SettleResult:
+    """Fold unsettled events into their attempts (at most `batch` attempts). Commits.
+
+    `on_ended` runs inside the same transaction with the attempts that ended in this pass (follow-ups).
+    """
     pending_ids = session.scalars(
         select(CallEvent.attempt_id)
         .where(CallEvent.settled_at.is_(None), CallEvent.attempt_id.is_not(None))
@@ -89,16 +98,19 @@ def settle_pending(session: Session, now: dt.datetime, batch: int = DEFAULT_BATC
             .where(PhoneNumber.id == phone_id, PhoneNumber.status == "active")
             .values(status="bad", bad_reason=_bad_reason(classification), marked_bad_at=now)
         )
+    if on_ended is not None and ended:
+        session.flush()
+        on_ended(session, ended, now)
     session.commit()
     return SettleResult(len(attempts), len(unsettled), ended)
 
 
-def settle_all(session: Session, now: dt.datetime) -> SettleResult:
+def settle_all(session: Session, now: dt.datetime, on_ended: OnEnded | None = None) -> SettleResult:
     """Settle until nothing is pending (tests, and catching up after downtime)."""
     attempts = events = 0
     ended: list[EndedAttempt] = []
     while True:
-        result = settle_pending(session, now)
+        result = settle_pending(session, now, on_ended=on_ended)
         if result.attempts == 0:
             return SettleResult(attempts, events, ended)
         attempts, events = attempts + result.attempts, events + result.events

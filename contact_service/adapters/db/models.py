@@ -96,6 +96,9 @@ class Case(Base):
     assessed_on: Mapped[dt.date] = mapped_column(Date)
     csed_on: Mapped[dt.date] = mapped_column(Date)
     poa_on_file: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Written when a dial job claims a call for the case: the row lock serializes claims per case, so two
+    # campaigns can never both pass the caps for the same case at the same moment.
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
@@ -154,6 +157,58 @@ class CallScript(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
+class Campaign(Base):
+    """A call campaign over a selection of cases: its scripts, pace and attempts policy, and its lifecycle."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'running', 'paused', 'cancelled', 'completed')", name="status"),
+        CheckConstraint("calls_per_second > 0", name="calls_per_second_positive"),
+        CheckConstraint("max_attempts > 0", name="max_attempts_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    selection: Mapped[str] = mapped_column(Text, default="{}")  # JSON: the case filters
+    human_script_id: Mapped[int | None] = mapped_column(ForeignKey("call_scripts.id"))
+    voicemail_script_id: Mapped[int | None] = mapped_column(ForeignKey("call_scripts.id"))
+    calls_per_second: Mapped[int] = mapped_column()
+    max_attempts: Mapped[int] = mapped_column()
+    retry_minutes: Mapped[str] = mapped_column(Text, default="{}")  # JSON: outcome -> minutes (null: stop)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    launched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    paused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    cases_selected: Mapped[int] = mapped_column(default=0)
+    cases_planned: Mapped[int] = mapped_column(default=0)
+    cases_skipped: Mapped[int] = mapped_column(default=0)
+
+
+class CampaignCase(Base):
+    """A case in a campaign: skipped (and why), being called, or how its automated phase ended."""
+
+    __tablename__ = "campaign_cases"
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('active', 'skipped', 'reached', 'voicemail_left', 'exhausted', 'bad_number', 'cancelled', "
+            "'responded')",
+            name="state",
+        ),
+        Index("ix_campaign_cases_case_id", "case_id"),
+    )
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    skip_reason: Mapped[str | None] = mapped_column(String(32))
+    attempts_made: Mapped[int] = mapped_column(default=0)
+    last_outcome: Mapped[str | None] = mapped_column(String(16))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
 class CallAttempt(Base):
     """One automated call to one number for one case. Never dialled twice: see `state`.
 
@@ -171,17 +226,31 @@ class CallAttempt(Base):
             "outcome IS NULL OR outcome IN ('reached', 'voicemail_left', 'no_answer', 'busy', 'failed', 'canceled')",
             name="outcome",
         ),
-        Index("ix_call_attempts_case_id", "case_id"),
-        Index("ix_call_attempts_state", "state"),
+        UniqueConstraint("campaign_id", "case_id", "attempt_number", name="uq_call_attempts_campaign_case_number"),
+        # The caps read a case's recent attempts; the history shows them in order.
+        Index("ix_call_attempts_case_dialing", "case_id", "dialing_at"),
+        # The dispatcher's queue: planned attempts by due time.
+        Index("ix_call_attempts_due", "due_at", sqlite_where=text("state = 'planned'"),
+              postgresql_where=text("state = 'planned'")),
+        # The reconciler and the in-progress cap: attempts between the queue and the end of the call.
+        Index("ix_call_attempts_in_flight", "state", "campaign_id",
+              sqlite_where=text("state IN ('queued', 'dialing', 'placed')"),
+              postgresql_where=text("state IN ('queued', 'dialing', 'placed')")),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    attempt_number: Mapped[int] = mapped_column(default=1)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     phone_number_id: Mapped[int] = mapped_column(ForeignKey("phone_numbers.id"))
     to_e164: Mapped[str] = mapped_column(String(20))
     human_script_id: Mapped[int | None] = mapped_column(ForeignKey("call_scripts.id"))
     voicemail_script_id: Mapped[int | None] = mapped_column(ForeignKey("call_scripts.id"))
     state: Mapped[str] = mapped_column(String(16), default="planned")
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    queued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    dial_claim: Mapped[str | None] = mapped_column(String(36))  # which dial job owns the attempt while dialing
+    skip_reason: Mapped[str | None] = mapped_column(String(32))
     call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     provider_status: Mapped[str | None] = mapped_column(String(16))
     answered_by: Mapped[str | None] = mapped_column(String(32))

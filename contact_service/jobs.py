@@ -1,0 +1,26 @@
+"""RQ job functions. They take ids and re-read the database; the worker process only starts them."""
+
+from __future__ import annotations
+
+from contact_service.bootstrap import Container, bootstrap
+from contact_service.services.dialing import dial_attempt
+
+_container: Container | None = None
+
+
+def use_container(container: Container) -> None:
+    """The container jobs in this process use (the worker sets it; otherwise built from the environment)."""
+    global _container
+    _container = container
+
+
+def _current() -> Container:
+    global _container
+    if _container is None:
+        _container = bootstrap()
+    return _container
+
+
+def dial(attempt_id: int) -> str:
+    """Place the call of one queued attempt (or find out why not); returns what happened."""
+    return dial_attempt(_current().dial_context, attempt_id).value
