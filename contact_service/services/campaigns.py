@@ -133,7 +133,7 @@ def complete_finished(session: Session, now: dt.datetime) -> list[int]:
                 CallAttempt.campaign_id == Campaign.id,
                 CallAttempt.state.in_(("planned", "queued", "dialing", "placed")),
             ).exists(),
-        )
+        ).order_by(Campaign.id).with_for_update(skip_locked=True)  # the campaign row first, as cancel does
     ).all()
     if finished:
         session.execute(

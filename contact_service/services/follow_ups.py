@@ -26,12 +26,20 @@ def plan_follow_ups(session: Session, ended: list[EndedAttempt], policy: Contact
     by_id = {item.attempt_id: item for item in ended}
     if not by_id:
         return 0
+    # Lock order shared with cancel and completion: the campaign row before its campaign_cases rows.
+    # Cancelling takes it exclusively, so it never interleaves with this and the status read below is final.
+    campaign_ids = session.scalars(select(CallAttempt.campaign_id).where(CallAttempt.id.in_(list(by_id)))
+                                   .distinct()).all()
+    session.execute(select(Campaign.id).where(Campaign.id.in_(campaign_ids)).order_by(Campaign.id)
+                    .with_for_update(read=True))
     rows = session.execute(
         select(CallAttempt, Campaign, Taxpayer.id, Taxpayer.state)
         .join(Campaign, Campaign.id == CallAttempt.campaign_id)
         .join(Case, Case.id == CallAttempt.case_id)
         .join(Taxpayer, Taxpayer.id == Case.taxpayer_id)
         .where(CallAttempt.id.in_(list(by_id)))
+        .order_by(CallAttempt.campaign_id, CallAttempt.case_id)
+        .execution_options(populate_existing=True)
     ).all()
     planned = 0
     for attempt, campaign, taxpayer_id, state in rows:
