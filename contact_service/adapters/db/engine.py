@@ -28,8 +28,10 @@ def create_db_engine(url: str | URL, **kwargs) -> Engine:  # type: ignore[no-unt
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _configure_sqlite)
-        # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINTs; take it over.
-        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
+        # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINTs; take it over. IMMEDIATE:
+        # a transaction that reads and then writes would otherwise fail at once (SQLITE_BUSY_SNAPSHOT) when
+        # another process wrote in between; with it, writers queue up for the lock (busy_timeout) instead.
+        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
     # Pre-ping on checkout, so a database restart costs no request an error; the event log's own hot-path
     # engine turns it off and retries instead (single_statement_engine).
