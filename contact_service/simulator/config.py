@@ -35,6 +35,7 @@ class SimulatorConfig:
     webhook_timeout: float = 15.0
     workers: int = 32  # threads in each pool (call flows, callbacks); read when the engine starts
     retain_calls: int | None = None  # finished calls kept for inspection; None keeps all
+    silence_patience: float = 60.0  # simulated seconds of silence after which whoever answered hangs up
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> SimulatorConfig:
@@ -70,6 +71,7 @@ class SimulatorConfig:
             "webhook_timeout": self.webhook_timeout,
             "workers": self.workers,
             "retain_calls": self.retain_calls,
+            "silence_patience": self.silence_patience,
         }
         if include_secret:
             data["auth_token"] = self.auth_token
@@ -176,6 +178,7 @@ def _retain(value: Any) -> int | None:
 
 
 _VALIDATORS = {
+    "silence_patience": _positive_float,
     "account_sid": _account_sid,
     "auth_token": _token,
     "seed": _integer,

@@ -21,7 +21,6 @@ from contact_service.simulator.registry import CallBook
 from contact_service.simulator.scheduler import Scheduler, Timeline
 from contact_service.simulator.webhook import WebhookResponse, WebhookSender
 
-SILENCE_PATIENCE = 60.0  # anyone on the line hangs up after this much silence
 MESSAGE_HEARD_PATIENCE = 3.0  # an answering machine stops recording this long after a message ends
 
 
@@ -238,5 +237,5 @@ class CallLifecycle:
             return
         now = self._timeline.now()
         call.silent_from = max(now, call.answered_sim + call.beep_after)
-        patience = MESSAGE_HEARD_PATIENCE if call.heard_after_beep else SILENCE_PATIENCE
+        patience = MESSAGE_HEARD_PATIENCE if call.heard_after_beep else self._config().silence_patience
         self._later(call, call.silent_from + patience - now, self._silence_over_locked, call.silence_epoch)
