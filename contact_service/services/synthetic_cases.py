@@ -58,7 +58,8 @@ def synthetic_case_rows(count: int, today: dt.date, seed: int = 1040, prefix: st
             "taxpayer_type": kind,
             "name": _name(rng, kind),
             "phone": rng.choice(PHONE_FORMATS).format(
-                a=rng.choice(AREA_CODES[number_state]),
+                # About one in a hundred gives a toll-free number, which says nothing of where they are.
+                a="888" if rng.random() < 0.01 else rng.choice(AREA_CODES[number_state]),
                 x=EXCHANGE.get(number_state, "555"),
                 l=f"{rng.randint(0, 9999):04d}",
             ),
