@@ -6,11 +6,9 @@ from collections.abc import Iterable
 
 from redis import Redis
 from rq import Queue
-from rq.job import Job
 
 DIAL_QUEUE = "dial"
 DIAL_FUNCTION = "contact_service.jobs.dial"
-LIVE_STATUSES = {b"queued", b"started", b"deferred", b"scheduled", b"created"}
 JOB_TIMEOUT_SECONDS = 120
 
 
@@ -40,12 +38,16 @@ class CallQueue:
         return len(jobs)
 
     def live(self, attempt_ids: Iterable[int]) -> set[int]:
-        """The attempts whose dial job is still waiting or running (one pipelined round trip)."""
-        ids = list(attempt_ids)
-        pipeline = self._redis.pipeline(transaction=False)
-        for attempt_id in ids:
-            pipeline.hget(Job.key_for(dial_job_id(attempt_id)), "status")
-        return {attempt_id for attempt_id, status in zip(ids, pipeline.execute(), strict=True) if status in LIVE_STATUSES}
+        """The attempts whose dial job is still waiting on the queue (one round trip).
+
+        A job's status alone cannot tell: a worker SIGKILLed between popping a job and claiming its attempt
+        leaves the job "queued" or "started" in Redis, on no list, forever. A job that is really running has
+        claimed its attempt in the database within milliseconds, so a queued attempt whose job is not on the
+        list is lost; enqueueing it again is safe even if that guess is wrong, because only the job that
+        wins the database claim dials.
+        """
+        waiting = {raw.decode() for raw in self._redis.lrange(self.queue.key, 0, -1)}
+        return {attempt_id for attempt_id in attempt_ids if dial_job_id(attempt_id) in waiting}
 
     def depth(self) -> int:
         """Jobs waiting in the dial queue."""

@@ -91,7 +91,7 @@ def queued_attempt(engine: Engine, clock: FixedClock, **case_fields) -> tuple[in
             clock.now())
         campaign_launch.launch(session, campaign.id, ContactPolicy(), clock.now())
         attempt_id = session.scalar(select(CallAttempt.id).where(CallAttempt.campaign_id == campaign.id))
-        session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id).values(state="queued"))
+        session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id).values(state="queued", queued_at=clock.now()))
         session.commit()
         return campaign.id, attempt_id
 
