@@ -53,6 +53,6 @@ def cli() -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    from contact_service.cli import cases, db, demo, dispatcher, scripts, simulator, worker  # noqa: F401  (registers subcommands)
+    from contact_service.cli import campaign, cases, db, demo, dispatcher, scripts, simulator, worker  # noqa: F401  (registers subcommands)
 
     cli(prog_name="contact-service")

@@ -1,0 +1,231 @@
+"""`contact-service campaign ...`: create, preview, launch, pause, resume, cancel and watch campaigns."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+import time
+from decimal import Decimal, InvalidOperation
+
+import click
+from sqlalchemy import select
+
+from contact_service.adapters.db.models import Campaign
+from contact_service.cli import Context, cli, fail, pass_context
+from contact_service.services import campaign_launch, campaigns
+from contact_service.services.campaign_launch import CampaignStateError, CaseSelection, Preview
+from contact_service.services.campaigns import CampaignError, CampaignSpec, CampaignStatus
+
+
+@cli.group()
+def campaign() -> None:
+    """Call campaigns."""
+
+
+@campaign.command()
+@click.argument("name")
+@click.option("--type", "types", multiple=True, help="Taxpayer type (individual, business, estate); repeatable.")
+@click.option("--stage", "stages", multiple=True, help="Notice stage (CP14 ... LT11); repeatable.")
+@click.option("--state", "states", multiple=True, help="State on record (two letters); repeatable.")
+@click.option("--min-balance", help="Smallest balance due, in dollars.")
+@click.option("--max-balance", help="Largest balance due, in dollars.")
+@click.option("--case", "case_numbers", multiple=True, help="Only these case ids; repeatable.")
+@click.option("--human-script", help="Registered script a person hears (default: the built-in one).")
+@click.option("--voicemail-script", help="Registered voicemail script (default: the built-in one).")
+@click.option("--cps", type=int, help="Calls per second for this campaign.")
+@click.option("--max-attempts", type=int, help="Attempts per case in this campaign.")
+@click.option("--retry", "retries", multiple=True, help="OUTCOME=MINUTES before the next try (or OUTCOME=stop).")
+@pass_context
+def create(context: Context, name: str, types, stages, states, min_balance, max_balance, case_numbers,  # type: ignore[no-untyped-def]
+           human_script, voicemail_script, cps, max_attempts, retries) -> None:
+    """Create a draft campaign over the selected cases."""
+    selection = CaseSelection(
+        taxpayer_types=tuple(t.lower() for t in types), notice_stages=tuple(s.upper() for s in stages),
+        states=tuple(s.upper() for s in states), balance_min_cents=_cents("--min-balance", min_balance),
+        balance_max_cents=_cents("--max-balance", max_balance), case_numbers=tuple(case_numbers),
+    )
+    spec = CampaignSpec(name=name, selection=selection, human_script=human_script, voicemail_script=voicemail_script,
+                        calls_per_second=cps, max_attempts=max_attempts, retry_minutes=_retries(retries))
+    container = context.container
+    with container.sessions() as session:
+        try:
+            created = campaigns.create_campaign(session, spec, getpass.getuser(), container.settings,
+                                                container.clock.now())
+        except CampaignError as exc:
+            fail(str(exc))
+    click.echo(f"created campaign {created.id} {created.name!r} (draft): {created.calls_per_second} calls/s, "
+               f"{created.max_attempts} attempts per case")
+
+
+@campaign.command()
+@click.argument("campaign_ref")
+@pass_context
+def preview(context: Context, campaign_ref: str) -> None:
+    """Count the cases the campaign would call, and how many would be skipped for each reason."""
+    container = context.container
+    with container.sessions() as session:
+        found = _find(session, campaign_ref)
+        result = campaign_launch.preview(session, CaseSelection.from_json(found.selection), container.contact_policy,
+                                         container.clock.now())
+    _print_counts(f"preview of {found.name!r}", result)
+
+
+@campaign.command()
+@click.argument("campaign_ref")
+@pass_context
+def launch(context: Context, campaign_ref: str) -> None:
+    """Plan the first attempt of every eligible case and start calling."""
+    container = context.container
+    with container.sessions() as session:
+        found = _find(session, campaign_ref)
+        try:
+            result = campaign_launch.launch(session, found.id, container.contact_policy, container.clock.now())
+        except CampaignStateError as exc:
+            fail(str(exc))
+    _print_counts(f"launched {found.name!r}", result)
+
+
+@campaign.command()
+@click.argument("campaign_ref")
+@pass_context
+def pause(context: Context, campaign_ref: str) -> None:
+    """Stop placing calls (calls already ringing finish); resume continues where it stopped."""
+    _transition(context, campaign_ref, campaigns.pause, "paused: no further call will be placed")
+
+
+@campaign.command()
+@click.argument("campaign_ref")
+@pass_context
+def resume(context: Context, campaign_ref: str) -> None:
+    """Continue a paused campaign."""
+    _transition(context, campaign_ref, campaigns.resume, "resumed")
+
+
+@campaign.command()
+@click.argument("campaign_ref")
+@pass_context
+def cancel(context: Context, campaign_ref: str) -> None:
+    """End the campaign: every call not yet placed is cancelled."""
+    _transition(context, campaign_ref, campaigns.cancel, "cancelled: every call not yet placed is cancelled")
+
+
+@campaign.command("list")
+@pass_context
+def list_campaigns(context: Context) -> None:
+    """Every campaign, newest first."""
+    with context.container.sessions() as session:
+        rows = session.scalars(select(Campaign).order_by(Campaign.id.desc())).all()
+    if not rows:
+        click.echo("no campaigns yet")
+    for row in rows:
+        click.echo(f"{row.id:>5}  {row.status:<10} {row.cases_planned:>9} planned  {row.name}")
+
+
+@campaign.command()
+@click.argument("campaign_ref")
+@click.option("--watch", is_flag=True, help="Keep showing progress until the campaign ends (Ctrl-C to stop).")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between updates with --watch.")
+@pass_context
+def status(context: Context, campaign_ref: str, watch: bool, interval: float) -> None:
+    """Attempts by state and outcome, cases by how they ended, skipped cases by reason."""
+    container = context.container
+    with container.sessions() as session:
+        campaign_id = _find(session, campaign_ref).id
+    if watch:
+        _watch(container, campaign_id, interval)
+    with container.sessions() as session:
+        print_status(campaigns.campaign_status(session, campaign_id))
+
+
+def print_status(report: CampaignStatus) -> None:
+    """The status report as an operator reads it: a header, then one aligned table per breakdown."""
+    found = report.campaign
+    click.echo(f"campaign {found.id} {found.name!r}: {found.status}, {found.calls_per_second} calls/s")
+    click.echo(f"  cases: {found.cases_selected} selected, {found.cases_planned} to call, "
+               f"{found.cases_skipped} skipped; {report.cases_done} done ({report.progress:.0%})")
+    sections = (("attempts by outcome", report.attempts_by_outcome),
+                ("attempts by state", report.attempts_by_state),
+                ("cases by result", {k: v for k, v in report.cases_by_state.items() if k != "skipped"}),
+                ("cases skipped, by reason", report.skipped_by_reason))
+    for title, counts in sections:
+        if not counts:
+            continue
+        total = sum(counts.values())
+        click.echo(f"  {title:<34}{'count':>8}{'share':>8}")
+        for key, value in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+            click.echo(f"    {key:<32}{value:>8}{value / total:>8.0%}")
+
+
+def _watch(container, campaign_id: int, interval: float) -> None:  # type: ignore[no-untyped-def]
+    """A live progress bar of cases done, with the outcome counts, until the campaign ends."""
+    with container.sessions() as session:
+        planned = campaigns.campaign_status(session, campaign_id).campaign.cases_planned
+    shown = 0
+    try:
+        with click.progressbar(length=max(planned, 1), label="cases done", show_pos=True,
+                               file=sys.stdout if sys.stdout.isatty() else sys.stderr) as bar:
+            while True:
+                with container.sessions() as session:
+                    report = campaigns.campaign_status(session, campaign_id)
+                bar.label = "cases done  " + ", ".join(f"{k} {v}" for k, v in sorted(report.attempts_by_outcome.items()))
+                bar.update(report.cases_done - shown)
+                shown = report.cases_done
+                if report.campaign.status in ("completed", "cancelled"):
+                    break
+                time.sleep(interval)
+    except KeyboardInterrupt:
+        click.echo("\nstopped watching (the campaign goes on)")
+
+
+def _transition(context: Context, campaign_ref: str, action, message: str) -> None:  # type: ignore[no-untyped-def]
+    container = context.container
+    with container.sessions() as session:
+        found = _find(session, campaign_ref)
+        try:
+            action(session, found.id, container.clock.now())
+        except CampaignStateError as exc:
+            fail(str(exc))
+    click.echo(f"campaign {found.name!r} {message}")
+
+
+def _find(session, campaign_ref: str) -> Campaign:  # type: ignore[no-untyped-def]
+    try:
+        return campaigns.find_campaign(session, campaign_ref)
+    except LookupError as exc:
+        fail(str(exc))
+    raise AssertionError  # unreachable
+
+
+def _print_counts(title: str, result: Preview) -> None:
+    click.echo(f"{title}: {result.selected} cases selected, {result.planned} to call, "
+               f"{sum(result.skipped.values())} skipped")
+    for reason, count in sorted(result.skipped.items(), key=lambda item: -item[1]):
+        click.echo(f"  skipped, {reason}: {count}")
+    if result.delayed_by_frequency_cap:
+        click.echo(f"  to call later, frequency cap (called in another campaign recently): "
+                   f"{result.delayed_by_frequency_cap}")
+
+
+def _cents(option: str, value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        amount = Decimal(value.replace(",", "").removeprefix("$"))
+    except InvalidOperation:
+        fail(f"{option}: {value!r} is not an amount in dollars")
+    return int(amount * 100)
+
+
+def _retries(values: tuple[str, ...]) -> dict[str, int | None]:
+    result: dict[str, int | None] = {}
+    for value in values:
+        outcome, _, minutes = value.partition("=")
+        if not minutes:
+            fail(f"--retry: {value!r} is not OUTCOME=MINUTES or OUTCOME=stop")
+        if minutes == "stop":
+            result[outcome] = None
+        elif minutes.isdigit():
+            result[outcome] = int(minutes)
+        else:
+            fail(f"--retry: {minutes!r} is not a number of minutes")
+    return result
