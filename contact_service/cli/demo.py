@@ -1,55 +1,175 @@
-"""`contact-service demo`: the main job end to end on local defaults."""
+"""`contact-service demo`: a whole call campaign, end to end, on local defaults.
+
+SQLite (a fresh file under var/demo/), the local Redis, and the built-in Twilio simulator; the processes a
+deployment runs (web, dispatcher, RQ workers, simulator) are started for it. A simulated clock starts before
+the first calling window opens and runs faster than real time, so days of calling windows pass in minutes;
+every rule (window, caps, retry delays) is read in simulated time and none is loosened.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import sys
+import time
 from pathlib import Path
 
 import click
+from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import func, select
 
+from contact_service.adapters.clock import SimulatedClock
 from contact_service.adapters.db import migrate
 from contact_service.adapters.db.case_store import CaseStore
-from contact_service.adapters.db.models import Case
-from contact_service.cli import Context, cli, pass_context
+from contact_service.adapters.rq_queue import CallQueue
+from contact_service.bootstrap import Container
+from contact_service.cli import EXIT_UNUSABLE, Context, cli, fail, pass_context
+from contact_service.cli.campaign import print_status
+from contact_service.cli.local_stack import LocalStack, free_port
+from contact_service.services import campaign_launch, campaigns
 from contact_service.services.case_import import import_cases
+from contact_service.services.campaigns import CampaignSpec
 from contact_service.services.synthetic_cases import write_synthetic_cases
+
+DEMO_DIR = Path("var/demo")
+REDIS_HELP = ("Redis is not reachable at {url}. The dialer's queue and call budgets live there.\n"
+              "Start it with:  redis-server --daemonize yes   (or: sudo systemctl start redis)\n"
+              "or point REDIS_URL at one.")
+
+
+def next_monday(today: dt.date) -> dt.date:
+    """The Monday after `today` (a full week of calling windows ahead)."""
+    return today + dt.timedelta(days=7 - today.weekday())
 
 
 @cli.command()
-@click.option("--cases", "case_count", default=3000, show_default=True, help="Synthetic cases to generate.")
-@click.option("--seed", default=1040, show_default=True, help="Seed of the synthetic data.")
+@click.option("--cases", "case_count", default=2000, show_default=True, help="Synthetic cases to generate.")
+@click.option("--seed", default=1040, show_default=True, help="Seed of the synthetic cases and the simulator.")
+@click.option("--speed", default=3600.0, show_default=True, help="Simulated seconds per real second.")
+@click.option("--cps", default=40, show_default=True, help="The campaign's calls per second.")
+@click.option("--workers", default=2, show_default=True, help="RQ worker processes.")
+@click.option("--timeout", default=900, show_default=True, help="Give up after this many real seconds.")
 @pass_context
-def demo(context: Context, case_count: int, seed: int) -> None:
-    """Create the schema, generate and import synthetic cases, and run the campaign pipeline."""
-    container = context.container
-    click.echo(f"database: {container.engine.url.render_as_string(hide_password=True)}")
+def demo(context: Context, case_count: int, seed: int, speed: float, cps: int, workers: int, timeout: int) -> None:
+    """Run a call campaign end to end on local defaults and print its outcome."""
+    base = context.container.settings
+    _require_redis(base.redis_url)
+    start = dt.datetime.combine(next_monday(dt.date.today()), dt.time(12, 30), tzinfo=dt.UTC)
+    clock = SimulatedClock(start, speed)
+    web_port, simulator_port = free_port(), free_port()
+    database = DEMO_DIR / "demo.db"
+    for stale in DEMO_DIR.glob("demo.db*"):
+        stale.unlink()
+    settings = base.replace(
+        database_url=f"sqlite:///{database}", clock=clock.spec(), public_base_url=f"http://127.0.0.1:{web_port}",
+        telephony_provider="simulator", simulator_url=f"http://127.0.0.1:{simulator_port}",
+        account_calls_per_second=max(cps, base.account_calls_per_second),
+    )
+    container = Container(settings=settings, clock=clock)
+    click.echo(f"database:  {settings.database_url} (fresh)    redis: {settings.redis_url}")
+    click.echo(f"clock:     simulated, from {start:%a %Y-%m-%d %H:%M} UTC (7:30 in New York), {speed:g}x real time")
     migrate.upgrade(container.engine)
+    _import_cases(container, case_count, seed, start.date())
+    _purge_dial_queue(container)
 
-    case_file = Path("var/demo/cases.csv")
-    case_file.parent.mkdir(parents=True, exist_ok=True)
-    today = container.clock.now().date()
-    with case_file.open("w", encoding="utf-8", newline="") as stream:
-        write_synthetic_cases(stream, case_count, today=today - dt.timedelta(days=1), seed=seed, prefix="DEMO")
-    click.echo(f"generated {case_count} synthetic cases in {case_file}")
-
-    with case_file.open("rb") as handle, CaseStore(container.engine) as store:
-        summary = import_cases(
-            handle, store, container.clock, source_name=str(case_file), batch_size=container.settings.import_batch_size,
-            workers=container.settings.import_workers
-        )
-    click.echo(f"imported {summary.rows_imported} rows ({summary.rows_rejected} rejected)")
-    with container.sessions() as session:
-        on_file = session.scalar(select(func.count()).select_from(Case))
-    click.echo(f"cases on file: {on_file}")
-
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("CONTACT_", "TWILIO_"))}
+    env.update(
+        DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url, PUBLIC_BASE_URL=settings.public_base_url,
+        CONTACT_CLOCK=settings.clock, CONTACT_TELEPHONY_PROVIDER="simulator", CONTACT_SIMULATOR_URL=settings.simulator_url,
+        CONTACT_ACCOUNT_CALLS_PER_SECOND=str(settings.account_calls_per_second), CONTACT_LOG_LEVEL="WARNING",
+        TWILIO_ACCOUNT_SID=settings.twilio_account_sid, TWILIO_AUTH_TOKEN=settings.twilio_auth_token,
+    )
+    stack = LocalStack(env=env, log_dir=DEMO_DIR / "logs")
+    click.echo(f"starting:  simulator, web (gunicorn), dispatcher, {workers} RQ workers    logs: {stack.log_dir}/")
     try:
-        container.redis.ping()
+        # A compressed minute of patience would be milliseconds of real time: give answering machines room
+        # to hear the voicemail redirect (the simulator's knob; none of the service's rules change).
+        stack.start_all(web_port, simulator_port, workers,
+                        ["--seed", str(seed), "--cps", str(max(cps * 2, 50)), "--silence-patience", str(600)])
+        stack.wait_ready(settings.public_base_url, simulator_port)
+        campaign_id = _launch(container, cps)
+        _watch(container, stack, campaign_id, timeout)
+        with container.sessions() as session:
+            report = campaigns.campaign_status(session, campaign_id)
+    except RuntimeError as exc:
+        fail(f"demo: {exc}")
+    finally:
+        stack.stop()
+    click.echo("")
+    print_status(report)
+    _where_next(settings.database_url, report.campaign.name)
+
+
+def _require_redis(url: str) -> None:
+    try:
+        Redis.from_url(url, socket_connect_timeout=2).ping()
     except RedisError:
-        click.echo(
-            "Redis is not reachable at "
-            f"{container.settings.redis_url}; the dialer needs it. Start it with: redis-server --daemonize yes",
-            err=True,
-        )
-    click.echo("next: campaigns and the dialer arrive with the telephony and dialer work (issues 3 and 4)")
+        click.echo(REDIS_HELP.format(url=url), err=True)
+        sys.exit(EXIT_UNUSABLE)
+
+
+def _import_cases(container: Container, count: int, seed: int, today: dt.date) -> None:
+    case_file = DEMO_DIR / "cases.csv"
+    case_file.parent.mkdir(parents=True, exist_ok=True)
+    with case_file.open("w", encoding="utf-8", newline="") as stream:
+        write_synthetic_cases(stream, count, today=today - dt.timedelta(days=1), seed=seed, prefix="DEMO")
+    with case_file.open("rb") as handle, CaseStore(container.engine) as store:
+        summary = import_cases(handle, store, container.clock, source_name=str(case_file),
+                               batch_size=container.settings.import_batch_size, workers=1)
+    click.echo(f"cases:     {summary.rows_imported} synthetic cases imported from {case_file} "
+               f"(every US time zone and taxpayer type)")
+
+
+def _purge_dial_queue(container: Container) -> None:
+    """Jobs a previous demo left in Redis belong to another database."""
+    CallQueue(container.redis).queue.empty()
+    for key in container.redis.scan_iter(match="contact_service:*"):
+        container.redis.delete(key)
+
+
+def _launch(container: Container, cps: int) -> int:
+    with container.sessions() as session:
+        campaign = campaigns.create_campaign(
+            session, CampaignSpec(name="demo", calls_per_second=cps), "demo", container.settings, container.clock.now())
+        result = campaign_launch.launch(session, campaign.id, container.contact_policy, container.clock.now())
+    click.echo(f"campaign:  'demo' launched: {result.selected} cases selected, {result.planned} to call, "
+               f"{sum(result.skipped.values())} skipped")
+    for reason, count in sorted(result.skipped.items(), key=lambda item: -item[1]):
+        click.echo(f"             skipped, {reason}: {count}")
+    return campaign.id
+
+
+def _watch(container: Container, stack: LocalStack, campaign_id: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    last_line = ""
+    while True:
+        stack.check_alive()
+        with container.sessions() as session:
+            report = campaigns.campaign_status(session, campaign_id)
+        planned = max(report.campaign.cases_planned, 1)
+        filled = int(30 * report.cases_done / planned)
+        outcomes = ", ".join(f"{key} {value}" for key, value in sorted(report.attempts_by_outcome.items()))
+        line = (f"  [{'#' * filled}{'.' * (30 - filled)}] {report.cases_done}/{planned} cases done | "
+                f"simulated {container.clock.now():%a %H:%M} UTC | {outcomes}")
+        if sys.stdout.isatty():
+            click.echo("\r" + line[:200].ljust(len(last_line)), nl=False)
+        elif time.monotonic() - started > 5 or report.campaign.status == "completed":
+            click.echo(line)
+            started = time.monotonic()
+        last_line = line
+        if report.campaign.status in ("completed", "cancelled"):
+            if sys.stdout.isatty():
+                click.echo("")
+            click.echo(f"campaign completed in {time.monotonic() - deadline + timeout:.0f} s real time")
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the campaign did not finish within {timeout:.0f} s")
+        time.sleep(0.5)
+
+
+def _where_next(database_url: str, name: str) -> None:
+    click.echo("\nWhere to look next:")
+    click.echo(f"  DATABASE_URL={database_url} contact-service campaign status {name}")
+    click.echo("  README.md: how the dialer, the contact rules and the webhooks work; docs/benchmarks.md: measurements")
+    click.echo(f"  {DEMO_DIR}/logs/: what each process said")
