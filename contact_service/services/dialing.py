@@ -4,9 +4,10 @@
    campaigns; the contact policy is applied to the case as it is now (holds, representative, number, zones,
    and the caps over the case's attempts in every campaign); then a compare-and-set moves the attempt from
    queued to dialing with a claim token. Only the job that wins the compare-and-set may dial.
-2. Wait for a slot in the calls-per-second budgets (the campaign's and the account's, shared in Redis).
-3. Check again, right before calling: the campaign still running, no hold arrived, the claim still ours.
-   Pause, cancel and a new hold therefore stop every call not yet placed.
+2. Check again: the campaign still running, no hold arrived, the claim still ours.
+3. Wait for a slot in the calls-per-second budgets (the campaign's and the account's, shared in Redis), and
+   after a wait of more than RECHECK_AFTER_WAIT_SECONDS check again. Pause, cancel and a new hold
+   therefore stop every call not yet placed within a fraction of a second.
 4. Ask the provider. A refusal is logged as the call's final event; an unreachable provider either puts the
    attempt back (the request never left) or leaves it dialing for the reconciler to look up (it might have).
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +35,7 @@ from contact_service.services.telephony import CallRejected, CallRequest, Provid
 from contact_service.services.webhook_urls import WebhookUrls
 
 log = logging.getLogger(__name__)
+RECHECK_AFTER_WAIT_SECONDS = 0.2
 
 
 class DialResult(StrEnum):
@@ -80,13 +83,21 @@ def dial_attempt(ctx: DialContext, attempt_id: int) -> DialResult:
     claim = _claim(ctx, attempt_id)
     if isinstance(claim, DialResult):
         return claim
-    budgets = [(f"campaign:{claim.campaign_id}", claim.calls_per_second), ("account", ctx.account_calls_per_second)]
-    if not ctx.limiter.acquire(budgets, timeout=ctx.budget_wait_seconds):
-        _release(ctx, attempt_id, claim.token, state="planned", due_at=ctx.clock.now())
-        return DialResult.RELEASED
     stopped = _check_again(ctx, attempt_id, claim.token)
     if stopped is not None:
         return stopped
+    # The slot is taken last, so that nothing variable (a database round trip) sits between the moment the
+    # budget counts the call and the moment the provider receives it: the provider must see the budget too.
+    budgets = [(f"campaign:{claim.campaign_id}", claim.calls_per_second), ("account", ctx.account_calls_per_second)]
+    waiting_since = time.monotonic()
+    if not ctx.limiter.acquire(budgets, timeout=ctx.budget_wait_seconds):
+        _release(ctx, attempt_id, claim.token, state="planned", due_at=ctx.clock.now())
+        return DialResult.RELEASED
+    if time.monotonic() - waiting_since > RECHECK_AFTER_WAIT_SECONDS:
+        # A pause, cancel or hold that arrived during a long wait still stops the call (the slot is lost).
+        stopped = _check_again(ctx, attempt_id, claim.token)
+        if stopped is not None:
+            return stopped
     urls = ctx.urls
     request = CallRequest(
         to=claim.to, from_=ctx.caller_id, voice_url=urls.voice(attempt_id), status_callback_url=urls.status(attempt_id),

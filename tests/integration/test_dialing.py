@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -24,7 +25,7 @@ from contact_service.services import campaign_launch, campaigns
 from contact_service.services.call_settlement import settle_all
 from contact_service.services.campaign_launch import CaseSelection
 from contact_service.services.campaigns import CampaignSpec
-from contact_service.services.dialing import DialContext, DialResult, dial_attempt
+from contact_service.services.dialing import RECHECK_AFTER_WAIT_SECONDS, DialContext, DialResult, dial_attempt
 from contact_service.services.telephony import CallRejected, CallRequest, ProviderCall, ProviderUnavailable
 from contact_service.services.webhook_urls import WebhookUrls
 from tests.factories import make_case
@@ -69,6 +70,7 @@ class MeddlingLimiter(RateLimiter):
     def acquire(self, budgets, timeout):  # type: ignore[no-untyped-def]
         if self.meanwhile:
             self.meanwhile()
+            time.sleep(RECHECK_AFTER_WAIT_SECONDS + 0.05)  # a wait long enough to be checked again after
         return super().acquire(budgets, timeout)
 
 
