@@ -21,6 +21,7 @@ from contact_service.config import Settings, load_settings
 from contact_service.domain.calling_window import CallingWindow
 from contact_service.domain.cases import NoticeStage
 from contact_service.domain.contact_policy import ContactPolicy
+from contact_service.domain.enforcement import EnforcementThresholds
 from contact_service.services.dialing import DialContext
 from contact_service.services.telephony import Telephony
 from contact_service.services.webhook_urls import WebhookUrls
@@ -87,6 +88,12 @@ class Container:
             weekly_cap=settings.weekly_attempt_cap,
             window=CallingWindow(call_allowance=dt.timedelta(seconds=settings.automated_call_seconds)),
         )
+
+    @cached_property
+    def enforcement_thresholds(self) -> EnforcementThresholds:
+        """The enforcement rules' figures, with this deployment's passport thresholds (dollars to cents)."""
+        thresholds = self.settings.passport_certification_thresholds
+        return EnforcementThresholds(passport_by_year={year: dollars * 100 for year, dollars in thresholds})
 
     @cached_property
     def rate_limiter(self) -> RateLimiter:

@@ -135,6 +135,31 @@ def _e164(value: Any) -> str:
     return text
 
 
+def _passport_thresholds(value: Any) -> tuple[tuple[int, int], ...]:
+    """IRC 7345 thresholds as (year, whole dollars) pairs, from a TOML table or "2024=62000,2025=64000"."""
+    hint = "expected YEAR=DOLLARS pairs, like 2024=62000,2025=64000"
+    if isinstance(value, Mapping):
+        entries = [(str(year), amount) for year, amount in value.items()]
+    else:
+        entries = []
+        for part in filter(None, (part.strip() for part in str(value).split(","))):
+            if "=" not in part:
+                raise ValueError(f"entry {part!r} has no amount ({hint})")
+            year, amount = part.split("=", 1)
+            entries.append((year, amount))
+    thresholds: dict[int, int] = {}
+    for year, amount in entries:
+        year, amount_text = year.strip(), str(amount).strip()
+        if not (len(year) == 4 and year.isascii() and year.isdigit()):
+            raise ValueError(f"{year!r} is not a year ({hint})")
+        if isinstance(amount, bool) or not (amount_text.isascii() and amount_text.isdigit()) or int(amount_text) <= 0:
+            raise ValueError(f"{year}: {amount_text!r} is not a positive whole number of dollars ({hint})")
+        if int(year) in thresholds:
+            raise ValueError(f"{year} is given twice")
+        thresholds[int(year)] = int(amount_text)
+    return tuple(sorted(thresholds.items()))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Validated runtime settings; build with `load_settings`, never by hand in production code."""
@@ -163,6 +188,7 @@ class Settings:
     reconcile_after_seconds: int
     campaign_calls_per_second: int
     campaign_max_attempts: int
+    passport_certification_thresholds: tuple[tuple[int, int], ...]  # (year, whole dollars), sorted by year
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some settings changed (used by tests and the demo)."""
@@ -194,6 +220,7 @@ VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "reconcile_after_seconds": _positive_int,
     "campaign_calls_per_second": _positive_int,
     "campaign_max_attempts": _positive_int,
+    "passport_certification_thresholds": _passport_thresholds,
 }
 
 

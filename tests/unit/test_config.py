@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from contact_service.config import ConfigError, env_name, load_settings
+from contact_service.config import REPO_CONFIG_DIR, ConfigError, env_name, load_settings
 
 
 def test_defaults_run_locally_with_no_setup() -> None:
@@ -91,3 +91,59 @@ def test_real_twilio_refuses_the_simulator_placeholders() -> None:
         }
     )
     assert settings.telephony_provider == "twilio"
+
+
+def test_passport_thresholds_default_to_the_published_years_only() -> None:
+    assert load_settings(environ={}).passport_certification_thresholds == ((2024, 62000), (2025, 64000))
+
+
+def test_passport_thresholds_from_the_environment_and_overrides() -> None:
+    variable = env_name("passport_certification_thresholds")
+    assert variable == "CONTACT_PASSPORT_CERTIFICATION_THRESHOLDS"
+    settings = load_settings(environ={variable: " 2026=66000, 2024=62000,2025=64000 "})
+    assert settings.passport_certification_thresholds == ((2024, 62000), (2025, 64000), (2026, 66000))
+    settings = load_settings(environ={}, overrides={"passport_certification_thresholds": {"2025": 64000, 2026: 66000}})
+    assert settings.passport_certification_thresholds == ((2025, 64000), (2026, 66000))
+
+
+def test_passport_thresholds_from_the_defaults_file(tmp_path: Path) -> None:
+    defaults = (REPO_CONFIG_DIR / "defaults.toml").read_text()
+    (tmp_path / "defaults.toml").write_text(
+        defaults.replace("{ 2024 = 62000, 2025 = 64000 }", "{ 2024 = 62000, 2025 = 64000, 2026 = 66000 }")
+    )
+    settings = load_settings(environ={"CONTACT_CONFIG_DIR": str(tmp_path)})
+    assert dict(settings.passport_certification_thresholds)[2026] == 66000
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("2026", "'2026' has no amount"),
+        ("2026=sixty", "2026: 'sixty' is not a positive whole number of dollars"),
+        ("2026=66000.50", "is not a positive whole number of dollars"),
+        ("2026=0", "is not a positive whole number of dollars"),
+        ("2026=-1", "is not a positive whole number of dollars"),
+        ("26=66000", "'26' is not a year"),
+        ("2026=66000,2026=67000", "2026 is given twice"),
+    ],
+)
+def test_a_bad_passport_threshold_is_refused_naming_the_setting(value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)) as raised:
+        load_settings(environ={"CONTACT_PASSPORT_CERTIFICATION_THRESHOLDS": value})
+    assert "CONTACT_PASSPORT_CERTIFICATION_THRESHOLDS" in str(raised.value)
+    assert "YEAR=DOLLARS" in str(raised.value) or "twice" in str(raised.value)
+
+
+@pytest.mark.parametrize("table", [{"2026": 66000.5}, {"2026": True}, {"next": 66000}])
+def test_a_bad_passport_threshold_table_is_refused(table: dict) -> None:  # type: ignore[type-arg]
+    with pytest.raises(ConfigError, match="CONTACT_PASSPORT_CERTIFICATION_THRESHOLDS=.*override"):
+        load_settings(environ={}, overrides={"passport_certification_thresholds": table})
+
+
+def test_the_container_builds_enforcement_thresholds_in_cents() -> None:
+    from contact_service.bootstrap import Container
+
+    settings = load_settings(environ={"CONTACT_PASSPORT_CERTIFICATION_THRESHOLDS": "2025=64000,2026=66000"})
+    thresholds = Container(settings=settings).enforcement_thresholds
+    assert dict(thresholds.passport_by_year) == {2025: 6_400_000, 2026: 6_600_000}
+    assert thresholds.lien_min_cents == 1_000_000 and thresholds.levy_days_after_lt11 == 30
