@@ -91,24 +91,9 @@ def write_cases(path: Path, count: int) -> None:
                              f"{n % 10000:04d}"])
 
 
-def process_group_cpu(leader_pid: int) -> float:
-    """CPU seconds of every live process in the leader's process group (and their reaped children)."""
-    total = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[2]) == leader_pid:  # fields[2] is the process group id
-            total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
-    return total / CLOCK_TICKS
-
-
-def named_cpu(command_name: str) -> float:
-    """CPU seconds of every live process whose command name is `command_name` (postgres, redis-server)."""
-    total = 0
+def processes() -> list[tuple[str, int, float]]:
+    """(command name, process group, CPU seconds incl. reaped children) of every live process, from /proc."""
+    found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -117,19 +102,22 @@ def named_cpu(command_name: str) -> float:
         except OSError:
             continue
         name = raw[raw.index("(") + 1: raw.rindex(")")]
-        if name.startswith(command_name):
-            fields = raw.rsplit(")", 1)[1].split()
-            total += sum(int(value) for value in fields[11:15])
-    return total / CLOCK_TICKS
+        fields = raw.rsplit(")", 1)[1].split()
+        # fields[2] is the process group; fields[11:15] are utime, stime, cutime, cstime.
+        found.append((name, int(fields[2]), sum(int(value) for value in fields[11:15]) / CLOCK_TICKS))
+    return found
 
 
 def cpu_snapshot(stack: LocalStack) -> dict[str, float]:
+    """CPU seconds so far of each part of the deployment, and of PostgreSQL and Redis."""
     groups = {"dialer (2 workers + dispatcher)": [n for n in stack.processes if n.startswith("worker")] + ["dispatcher"],
               "webhooks (gunicorn)": ["web"], "simulator": ["simulator"]}
-    snapshot = {label: sum(process_group_cpu(stack.processes[name].pid) for name in names)
+    running = processes()
+    snapshot = {label: sum(cpu for _, group, cpu in running
+                           if group in {stack.processes[name].pid for name in names})
                 for label, names in groups.items()}
-    snapshot["PostgreSQL"] = named_cpu("postgres")
-    snapshot["Redis"] = named_cpu("redis-server")
+    snapshot["PostgreSQL"] = sum(cpu for name, _, cpu in running if name.startswith("postgres"))
+    snapshot["Redis"] = sum(cpu for name, _, cpu in running if name.startswith("redis-server"))
     return snapshot
 
 
