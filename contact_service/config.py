@@ -27,7 +27,8 @@ CONVENTIONAL_ENV_NAMES = {
 }
 SIMULATOR_ACCOUNT_SID = "ACdemo0000000000000000000000000000"
 SIMULATOR_AUTH_TOKEN = "simulator-auth-token"
-SECRET_SETTINGS = {"twilio_auth_token"}
+DEFAULT_INBOUND_CALLBACK_SECRET = "local-inbound-callback-secret"
+SECRET_SETTINGS = {"twilio_auth_token", "inbound_callback_secret"}
 
 
 class ConfigError(ValueError):
@@ -128,6 +129,13 @@ def _non_empty(value: Any) -> str:
     return text
 
 
+def _secret(value: Any) -> str:
+    text = str(value).strip()
+    if len(text) < 16:
+        raise ValueError("must be at least 16 characters")
+    return text
+
+
 def _e164(value: Any) -> str:
     text = str(value).strip()
     if not (text.startswith("+") and text[1:].isdigit() and 8 <= len(text) <= 16):
@@ -189,6 +197,10 @@ class Settings:
     campaign_calls_per_second: int
     campaign_max_attempts: int
     passport_certification_thresholds: tuple[tuple[int, int], ...]  # (year, whole dollars), sorted by year
+    escalation_grace_days: int
+    escalation_every_seconds: int
+    claim_timeout_minutes: int
+    inbound_callback_secret: str = dataclasses.field(repr=False)
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some settings changed (used by tests and the demo)."""
@@ -221,6 +233,10 @@ VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "campaign_calls_per_second": _positive_int,
     "campaign_max_attempts": _positive_int,
     "passport_certification_thresholds": _passport_thresholds,
+    "escalation_grace_days": _non_negative_int,
+    "escalation_every_seconds": _positive_int,
+    "claim_timeout_minutes": _positive_int,
+    "inbound_callback_secret": _secret,
 }
 
 
@@ -283,5 +299,7 @@ def _check_provider(values: dict[str, Any]) -> None:
         raise ConfigError("TWILIO_ACCOUNT_SID: set your Twilio account SID to use CONTACT_TELEPHONY_PROVIDER=twilio")
     if values["twilio_auth_token"] == SIMULATOR_AUTH_TOKEN:
         raise ConfigError("TWILIO_AUTH_TOKEN: set your Twilio auth token to use CONTACT_TELEPHONY_PROVIDER=twilio")
+    if values["inbound_callback_secret"] == DEFAULT_INBOUND_CALLBACK_SECRET:
+        raise ConfigError("CONTACT_INBOUND_CALLBACK_SECRET: set the secret the call-centre platform signs reports with")
     if values["public_base_url"].startswith(("http://127.", "http://localhost")):
         raise ConfigError("PUBLIC_BASE_URL: Twilio must reach the webhooks; set the public https URL of this service")

@@ -7,7 +7,7 @@ import itertools
 
 from sqlalchemy.orm import Session
 
-from contact_service.adapters.db.models import CallAttempt, Case, CaseHold, PhoneNumber, Taxpayer
+from contact_service.adapters.db.models import CallAttempt, Campaign, CampaignCase, Case, CaseHold, PhoneNumber, Taxpayer
 from contact_service.domain.cases import collection_statute_date
 from contact_service.domain.phone import encode_zones, parse_phone
 
@@ -72,3 +72,22 @@ def make_attempt(session: Session, case: Case | None = None, *, state: str = "pl
     session.add(attempt)
     session.commit()
     return attempt
+
+
+def make_campaign(session: Session, name: str, launched_at: dt.datetime = NOW, status: str = "completed") -> Campaign:
+    """A launched campaign row (no attempts), flushed."""
+    campaign = Campaign(name=name, status=status, calls_per_second=1, max_attempts=3, created_by="test",
+                        created_at=launched_at, launched_at=launched_at)
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def end_in_campaign(session: Session, campaign: Campaign, case: Case, state: str, closed_at: dt.datetime | None = NOW,
+                    skip_reason: str | None = None) -> CampaignCase:
+    """Record how a case's automated phase ended in `campaign` (flushed)."""
+    row = CampaignCase(campaign_id=campaign.id, case_id=case.id, state=state, skip_reason=skip_reason,
+                       attempts_made=0 if state == "skipped" else 1, closed_at=None if state == "active" else closed_at)
+    session.add(row)
+    session.flush()
+    return row

@@ -119,3 +119,15 @@ def _parse_error_reason(exc: NumberParseException) -> str:
         NumberParseException.TOO_SHORT_NSN: "too short",
         NumberParseException.TOO_LONG: "too long",
     }.get(exc.error_type, "unreadable")
+
+
+def normalize_caller(text: str, default_region: str = DEFAULT_REGION) -> str | None:
+    """A caller ID written any usual way ("(202) 555-0147", "+1 202.555.0147", "tel:+1-202-555-0147") in
+    E.164 form, or None if it cannot be a phone number. Looser than `parse_phone`: it matches, never dials."""
+    try:
+        number = phonenumbers.parse((text or "").strip(), default_region)
+    except NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

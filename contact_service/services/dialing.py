@@ -217,15 +217,17 @@ def _check_again(ctx: DialContext, attempt_id: int, token: str) -> DialResult | 
     with ctx.sessions() as session:
         row = session.execute(
             select(CallAttempt, Campaign.status,
-                   exists().where(and_(CaseHold.case_id == CallAttempt.case_id, CaseHold.released_at.is_(None))))
+                   exists().where(and_(CaseHold.case_id == CallAttempt.case_id, CaseHold.released_at.is_(None))),
+                   Case.last_response_at >= Campaign.launched_at)
             .join(Campaign, Campaign.id == CallAttempt.campaign_id)
+            .join(Case, Case.id == CallAttempt.case_id)
             .where(CallAttempt.id == attempt_id)
         ).first()
         if row is None or row[0].state != "dialing" or row[0].dial_claim != token:
             return DialResult.NOT_QUEUED
-        attempt, status, held = row
-        if held:
-            _skip(session, attempt, SkipReason.HOLD, ctx.clock.now())
+        attempt, status, held, responded = row
+        if held or responded:
+            _skip(session, attempt, SkipReason.HOLD if held else SkipReason.RESPONDED, ctx.clock.now())
             session.commit()
             return DialResult.SKIPPED
         if status == "running":

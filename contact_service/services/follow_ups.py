@@ -53,6 +53,8 @@ def plan_follow_ups(session: Session, ended: list[EndedAttempt], policy: Contact
                                                          PhoneNumber.is_primary))
         if campaign.status != "running" and campaign.status != "paused":
             delay = None
+        if session.scalar(select(CampaignCase.state).where(*where)) != "active":
+            delay = None  # the case responded (or was closed) while this call was under way
         if delay is None or phone is None or phone.status != "active":
             closed = "bad_number" if item.bad_number or phone is None or phone.status != "active" else \
                 CLOSED_STATE.get(outcome, "exhausted")

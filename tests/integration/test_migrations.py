@@ -11,12 +11,25 @@ from sqlalchemy.engine import make_url
 
 from contact_service.adapters.db import migrate
 from contact_service.adapters.db.engine import create_db_engine
+from contact_service.adapters.db import access_models, escalation_models  # noqa: F401  (their tables)
 from contact_service.adapters.db.models import Base
+
+# SQLite's reflection cannot read an index on an expression (balance_cents DESC), so Alembic would always
+# report it missing there; PostgreSQL reflects it and is compared in full.
+SQLITE_UNREFLECTABLE_INDEXES = {"ix_call_list_entries_priority"}
+
+
+def _comparable(obj, name, type_, reflected, compare_to, *, dialect: str) -> bool:  # type: ignore[no-untyped-def]
+    return not (dialect == "sqlite" and type_ == "index" and name in SQLITE_UNREFLECTABLE_INDEXES)
 
 
 def test_the_migrated_schema_matches_the_models(engine: Engine) -> None:
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        dialect = engine.dialect.name
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True,
+            "include_object": lambda *args: _comparable(*args, dialect=dialect),
+        })
         differences = compare_metadata(context, Base.metadata)
     assert differences == [], "models and migrations disagree; write a migration"
     assert migrate.current_revision(engine) == migrate.head_revision()

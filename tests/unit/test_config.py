@@ -74,12 +74,18 @@ def test_the_auth_token_is_never_shown_in_errors_or_reprs() -> None:
 def test_real_twilio_refuses_the_simulator_placeholders() -> None:
     with pytest.raises(ConfigError, match="TWILIO_ACCOUNT_SID"):
         load_settings(environ={"CONTACT_TELEPHONY_PROVIDER": "twilio"})
+    with pytest.raises(ConfigError, match="CONTACT_INBOUND_CALLBACK_SECRET"):
+        load_settings(
+            environ={"CONTACT_TELEPHONY_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": "AC" + "a" * 32,
+                     "TWILIO_AUTH_TOKEN": "real"}
+        )
     with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
         load_settings(
             environ={
                 "CONTACT_TELEPHONY_PROVIDER": "twilio",
                 "TWILIO_ACCOUNT_SID": "AC" + "a" * 32,
                 "TWILIO_AUTH_TOKEN": "real",
+                "CONTACT_INBOUND_CALLBACK_SECRET": "a-real-shared-secret-value",
             }
         )
     settings = load_settings(
@@ -87,6 +93,7 @@ def test_real_twilio_refuses_the_simulator_placeholders() -> None:
             "CONTACT_TELEPHONY_PROVIDER": "twilio",
             "TWILIO_ACCOUNT_SID": "AC" + "a" * 32,
             "TWILIO_AUTH_TOKEN": "real",
+            "CONTACT_INBOUND_CALLBACK_SECRET": "a-real-shared-secret-value",
             "PUBLIC_BASE_URL": "https://calls.example.gov",
         }
     )
@@ -147,3 +154,10 @@ def test_the_container_builds_enforcement_thresholds_in_cents() -> None:
     thresholds = Container(settings=settings).enforcement_thresholds
     assert dict(thresholds.passport_by_year) == {2025: 6_400_000, 2026: 6_600_000}
     assert thresholds.lien_min_cents == 1_000_000 and thresholds.levy_days_after_lt11 == 30
+
+
+def test_an_inbound_callback_secret_too_short_to_be_a_secret_is_refused_without_showing_it() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(environ={"CONTACT_INBOUND_CALLBACK_SECRET": "short"})
+    assert "CONTACT_INBOUND_CALLBACK_SECRET=***" in str(raised.value)
+    assert "short" not in str(raised.value)

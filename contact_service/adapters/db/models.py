@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -99,6 +100,12 @@ class Case(Base):
     # Written when a dial job claims a call for the case: the row lock serializes claims per case, so two
     # campaigns can never both pass the caps for the same case at the same moment.
     last_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The latest response (callback, payment, agreement...): stops automated calls placed after it.
+    last_response_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Enforcement history the recommendations read (design 2.5); set by representatives, never by automation.
+    cdp_hearing_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    lien_filed_cdp_exhausted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    levy_made: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 

@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from alembic import context
 
+from contact_service.adapters.db import access_models, escalation_models  # noqa: F401  (their tables)
 from contact_service.adapters.db.models import Base
 from contact_service.adapters.db.types import UTCDateTime
 
