@@ -24,3 +24,15 @@ def _current() -> Container:
 def dial(attempt_id: int) -> str:
     """Place the call of one queued attempt (or find out why not); returns what happened."""
     return dial_attempt(_current().dial_context, attempt_id).value
+
+
+def escalate() -> dict[str, int]:
+    """Run the escalation sweep (scheduled); returns cases listed per list and claims expired."""
+    import datetime as dt
+
+    from contact_service.services.escalation import sweep
+
+    container = _current()
+    with container.sessions() as session:
+        result = sweep(session, container.clock.now(), dt.timedelta(days=container.settings.escalation_grace_days))
+    return {**result.listed, "claims_expired": result.claims_expired}

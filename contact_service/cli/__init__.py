@@ -53,6 +53,8 @@ def cli() -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    from contact_service.cli import campaign, cases, db, demo, dispatcher, scripts, simulator, worker  # noqa: F401  (registers subcommands)
+    from contact_service.cli import (  # noqa: F401  (registers subcommands)
+        campaign, cases, db, demo, dispatcher, escalation, scheduler, scripts, simulator, worker,
+    )
 
     cli(prog_name="contact-service")

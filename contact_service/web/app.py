@@ -17,10 +17,14 @@ def build_app(overrides: dict[str, Any] | None = None, container: Container | No
     app.extensions[EXTENSION_KEY] = container or bootstrap(overrides)
 
     from contact_service.web.health import health
+    from contact_service.web.api import install as install_api
+    from contact_service.web.inbound_callback import inbound_callbacks
     from contact_service.web.twilio_webhooks import twilio_webhooks
 
     app.register_blueprint(health)
     app.register_blueprint(twilio_webhooks)
+    app.register_blueprint(inbound_callbacks)
+    install_api(app)
     return app
 
 

@@ -21,7 +21,8 @@ from contact_service.adapters.db.models import CallAttempt, CampaignCase, CaseHo
 from contact_service.adapters.redis_rate_limiter import RateLimiter
 from contact_service.config import load_settings
 from contact_service.domain.contact_policy import ContactPolicy
-from contact_service.services import campaign_launch, campaigns
+from contact_service.domain.access import SYSTEM
+from contact_service.services import campaign_launch, campaigns, responses
 from contact_service.services.call_settlement import settle_all
 from contact_service.services.campaign_launch import CaseSelection
 from contact_service.services.campaigns import CampaignSpec
@@ -141,7 +142,7 @@ def test_a_hold_that_arrived_after_launch_stops_the_call(pg_engine, redis_client
     assert provider.placed == []
 
 
-@pytest.mark.parametrize("what", ["hold", "pause", "cancel"])
+@pytest.mark.parametrize("what", ["hold", "pause", "cancel", "response"])
 def test_whatever_arrives_while_a_job_waits_for_its_slot_stops_the_call(pg_engine, redis_client, what) -> None:  # type: ignore[no-untyped-def]
     clock, provider = FixedClock(NOON_NY), FakeProvider()
     campaign_id, attempt_id = queued_attempt(pg_engine, clock, phone="(212) 555-0404")
@@ -154,6 +155,9 @@ def test_whatever_arrives_while_a_job_waits_for_its_slot_stops_the_call(pg_engin
                 session.commit()
             elif what == "pause":
                 campaigns.pause(session, campaign_id, clock.now())
+            elif what == "response":  # the taxpayer called the official line
+                responses.record_response(session, row(pg_engine, attempt_id).case_id, "callback", clock.now(),
+                                          SYSTEM, clock.now())
             else:
                 campaigns.cancel(session, campaign_id, clock.now())
 
@@ -161,7 +165,8 @@ def test_whatever_arrives_while_a_job_waits_for_its_slot_stops_the_call(pg_engin
     result = dial_attempt(ctx, attempt_id)
     assert provider.placed == []
     attempt = row(pg_engine, attempt_id)
-    expected = {"hold": ("skipped", DialResult.SKIPPED), "pause": ("planned", DialResult.RELEASED),
+    expected = {"hold": ("skipped", DialResult.SKIPPED), "response": ("skipped", DialResult.SKIPPED),
+                "pause": ("planned", DialResult.RELEASED),
                 "cancel": ("cancelled", DialResult.RELEASED)}[what]
     assert (attempt.state, result) == expected
     assert attempt.dialing_at is None  # it never counted as an attempt

@@ -1,0 +1,228 @@
+"""Campaign endpoints: create, list, status, preview, launch, pause, resume, cancel."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from flask import g
+from pydantic import Field
+from sqlalchemy import func, select
+
+from contact_service.adapters.db.models import Campaign
+from contact_service.domain.access import Permission
+from contact_service.domain.cases import NoticeStage, TaxpayerType
+from contact_service.services import audit, campaign_launch, campaigns
+from contact_service.services.campaign_launch import CampaignStateError, CaseSelection, Preview
+from contact_service.services.campaigns import CampaignError, CampaignSpec
+from contact_service.web.api import operation
+from contact_service.web.api.fields import Page, PageQuery, ShortText
+from contact_service.web.api.operations import ApiError, Schema, field_of
+from contact_service.web.app import container
+
+TAG = "campaigns"
+TaxpayerTypeName = Literal[tuple(t.value for t in TaxpayerType)]  # type: ignore[valid-type]
+StageName = Literal[tuple(s.value for s in NoticeStage)]  # type: ignore[valid-type]
+RetryOutcome = Literal["busy", "no_answer", "failed", "canceled", "voicemail_left"]
+CampaignStatusName = Literal["draft", "running", "paused", "cancelled", "completed"]
+
+
+class SelectionBody(Schema):
+    """Which cases: each filter narrows the selection; none selects every case."""
+
+    taxpayer_types: list[TaxpayerTypeName] = Field(default_factory=list, max_length=3)
+    notice_stages: list[StageName] = Field(default_factory=list, max_length=5)
+    states: list[str] = Field(default_factory=list, max_length=60)
+    balance_min_cents: int | None = Field(None, ge=0, le=10**15)
+    balance_max_cents: int | None = Field(None, ge=0, le=10**15)
+    case_numbers: list[ShortText] = Field(default_factory=list, max_length=10_000)
+
+
+class CampaignCreate(Schema):
+    """A new draft campaign."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,99}$")
+    selection: SelectionBody = Field(default_factory=SelectionBody)
+    human_script: ShortText | None = None
+    voicemail_script: ShortText | None = None
+    calls_per_second: int | None = Field(None, ge=1, le=1000)
+    max_attempts: int | None = Field(None, ge=1, le=10)
+    retry_minutes: dict[RetryOutcome, int | None] = Field(default_factory=dict)
+
+
+class CampaignView(Schema):
+    """A campaign and its lifecycle."""
+
+    id: int
+    name: str
+    status: CampaignStatusName
+    calls_per_second: int
+    max_attempts: int
+    created_by: str
+    created_at: dt.datetime
+    launched_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    cancelled_at: dt.datetime | None
+    cases_selected: int
+    cases_planned: int
+    cases_skipped: int
+
+
+class CampaignPage(Schema):
+    """A page of campaigns, newest first."""
+
+    items: list[CampaignView]
+    page: Page
+
+
+class CampaignsQuery(PageQuery):
+    """Filter by status."""
+
+    status: CampaignStatusName | None = None
+
+
+class CampaignStatusView(Schema):
+    """Where a campaign stands."""
+
+    campaign: CampaignView
+    progress: float
+    attempts_by_state: dict[str, int]
+    attempts_by_outcome: dict[str, int]
+    cases_by_state: dict[str, int]
+    skipped_by_reason: dict[str, int]
+
+
+class PreviewView(Schema):
+    """What launching does (or did): cases selected, planned, skipped by reason, delayed by the caps."""
+
+    selected: int
+    planned: int
+    skipped: dict[str, int]
+    delayed_by_frequency_cap: int
+
+
+def _view(campaign: Campaign) -> CampaignView:
+    return CampaignView.model_validate(campaign, from_attributes=True)
+
+
+def _preview(result: Preview) -> PreviewView:
+    return PreviewView(selected=result.selected, planned=result.planned, skipped=dict(result.skipped),
+                       delayed_by_frequency_cap=result.delayed_by_frequency_cap)
+
+
+def _refused(exc: Exception) -> ApiError:
+    if isinstance(exc, LookupError):
+        return ApiError(404, str(exc).strip("'\""))
+    if isinstance(exc, CampaignStateError):
+        return ApiError(409, str(exc))
+    message = str(exc)
+    return ApiError(409 if "already exists" in message else 400, message, field_of(message))
+
+
+@operation("GET", "/campaigns", summary="List campaigns, newest first", tag=TAG, permission=Permission.READ,
+           query=CampaignsQuery, response=CampaignPage)
+def list_campaigns(query: CampaignsQuery) -> CampaignPage:
+    with container().sessions() as session:
+        where = [Campaign.status == query.status] if query.status else []
+        total = session.scalar(select(func.count()).select_from(Campaign).where(*where)) or 0
+        rows = session.scalars(select(Campaign).where(*where).order_by(Campaign.id.desc())
+                               .limit(query.limit).offset(query.offset))
+        return CampaignPage(items=[_view(c) for c in rows],
+                            page=Page(total=total, limit=query.limit, offset=query.offset))
+
+
+@operation("POST", "/campaigns", summary="Create a draft campaign", tag=TAG, permission=Permission.RUN_CAMPAIGNS,
+           body=CampaignCreate, response=CampaignView, status=201, errors=(409,))
+def create_campaign(body: CampaignCreate) -> CampaignView:
+    c = container()
+    selection = CaseSelection(
+        taxpayer_types=tuple(body.selection.taxpayer_types), notice_stages=tuple(body.selection.notice_stages),
+        states=tuple(s.upper() for s in body.selection.states), balance_min_cents=body.selection.balance_min_cents,
+        balance_max_cents=body.selection.balance_max_cents, case_numbers=tuple(body.selection.case_numbers),
+    )
+    spec = CampaignSpec(name=body.name, selection=selection, human_script=body.human_script,
+                        voicemail_script=body.voicemail_script, calls_per_second=body.calls_per_second,
+                        max_attempts=body.max_attempts, retry_minutes=dict(body.retry_minutes) or None)
+    with c.sessions() as session:
+        try:
+            created = campaigns.create_campaign(session, spec, g.actor.name, c.settings, c.clock.now())
+        except CampaignError as exc:
+            raise _refused(exc) from None
+        audit.record(session, g.actor, "campaign_created", "campaign", created.id, c.clock.now(), name=created.name)
+        session.commit()
+        return _view(created)
+
+
+@operation("GET", "/campaigns/{campaign_id}", summary="A campaign's status and counts", tag=TAG,
+           permission=Permission.READ, response=CampaignStatusView)
+def campaign_status(campaign_id: int) -> CampaignStatusView:
+    with container().sessions() as session:
+        try:
+            status = campaigns.campaign_status(session, campaign_id)
+        except LookupError as exc:
+            raise _refused(exc) from None
+        return CampaignStatusView(
+            campaign=_view(status.campaign), progress=round(status.progress, 4),
+            attempts_by_state=status.attempts_by_state, attempts_by_outcome=status.attempts_by_outcome,
+            cases_by_state=status.cases_by_state, skipped_by_reason=status.skipped_by_reason,
+        )
+
+
+@operation("POST", "/campaigns/{campaign_id}/preview", summary="Count what launching would call and skip",
+           tag=TAG, permission=Permission.READ, response=PreviewView)
+def preview_campaign(campaign_id: int) -> PreviewView:
+    c = container()
+    with c.sessions() as session:
+        found = session.get(Campaign, campaign_id)
+        if found is None:
+            raise ApiError(404, f"no campaign {campaign_id}")
+        result = campaign_launch.preview(session, CaseSelection.from_json(found.selection), c.contact_policy,
+                                         c.clock.now())
+        session.rollback()
+        return _preview(result)
+
+
+@operation("POST", "/campaigns/{campaign_id}/launch", summary="Plan every eligible case's first call and start",
+           tag=TAG, permission=Permission.RUN_CAMPAIGNS, response=PreviewView, errors=(409,))
+def launch_campaign(campaign_id: int) -> PreviewView:
+    c = container()
+    with c.sessions() as session:
+        try:
+            result = campaign_launch.launch(session, campaign_id, c.contact_policy, c.clock.now())
+        except (LookupError, CampaignStateError) as exc:
+            raise _refused(exc) from None
+        audit.record(session, g.actor, "campaign_launched", "campaign", campaign_id, c.clock.now(),
+                     planned=result.planned)
+        session.commit()
+        return _preview(result)
+
+
+def _transition(campaign_id: int, action: str) -> CampaignView:
+    c = container()
+    change = {"pause": campaigns.pause, "resume": campaigns.resume, "cancel": campaigns.cancel}[action]
+    with c.sessions() as session:
+        try:
+            changed = change(session, campaign_id, c.clock.now())
+        except (LookupError, CampaignStateError) as exc:
+            raise _refused(exc) from None
+        audit.record(session, g.actor, f"campaign_{action}", "campaign", campaign_id, c.clock.now())
+        session.commit()
+        return _view(changed)
+
+
+@operation("POST", "/campaigns/{campaign_id}/pause", summary="Stop placing calls (calls under way finish)",
+           tag=TAG, permission=Permission.RUN_CAMPAIGNS, response=CampaignView, errors=(409,))
+def pause_campaign(campaign_id: int) -> CampaignView:
+    return _transition(campaign_id, "pause")
+
+
+@operation("POST", "/campaigns/{campaign_id}/resume", summary="Start placing calls again", tag=TAG,
+           permission=Permission.RUN_CAMPAIGNS, response=CampaignView, errors=(409,))
+def resume_campaign(campaign_id: int) -> CampaignView:
+    return _transition(campaign_id, "resume")
+
+
+@operation("POST", "/campaigns/{campaign_id}/cancel", summary="End the campaign; calls not yet placed are cancelled",
+           tag=TAG, permission=Permission.RUN_CAMPAIGNS, response=CampaignView, errors=(409,))
+def cancel_campaign(campaign_id: int) -> CampaignView:
+    return _transition(campaign_id, "cancel")
