@@ -29,6 +29,7 @@ from contact_service.cli.local_stack import LocalStack, free_port
 from contact_service.services import campaign_launch, campaigns
 from contact_service.services.case_import import import_cases
 from contact_service.services.campaigns import CampaignSpec
+from contact_service.services.escalation import sweep
 from contact_service.services.synthetic_cases import write_synthetic_cases
 
 DEMO_DIR = Path("var/demo")
@@ -97,6 +98,7 @@ def demo(context: Context, case_count: int, seed: int, speed: float, cps: int, w
         stack.stop()
     click.echo("")
     print_status(report)
+    _escalate(container)
     _where_next(settings.database_url, report.campaign.name)
 
 
@@ -168,8 +170,19 @@ def _watch(container: Container, stack: LocalStack, campaign_id: int, timeout: f
         time.sleep(0.5)
 
 
+def _escalate(container: Container) -> None:
+    """Run the escalation sweep once, as the scheduler would, and say what went onto the call lists."""
+    grace = dt.timedelta(days=container.settings.escalation_grace_days)
+    with container.sessions() as session:
+        result = sweep(session, container.clock.now(), grace)
+    listed = ", ".join(f"{segment} {count}" for segment, count in sorted(result.listed.items())) or "none"
+    click.echo(f"\nescalation: {result.total_listed} cases onto representatives' call lists now ({listed}); "
+               f"voicemail and reached cases wait {grace.days} days for a callback first")
+
+
 def _where_next(database_url: str, name: str) -> None:
     click.echo("\nWhere to look next:")
     click.echo(f"  DATABASE_URL={database_url} contact-service campaign status {name}")
+    click.echo(f"  DATABASE_URL={database_url} contact-service call-lists show")
     click.echo("  README.md: how the dialer, the contact rules and the webhooks work; docs/benchmarks.md: measurements")
     click.echo(f"  {DEMO_DIR}/logs/: what each process said")

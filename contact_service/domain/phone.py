@@ -128,6 +128,7 @@ def normalize_caller(text: str, default_region: str = DEFAULT_REGION) -> str | N
         number = phonenumbers.parse((text or "").strip(), default_region)
     except NumberParseException:
         return None
-    if not phonenumbers.is_possible_number(number):
+    # A number without its area code ("555-0147", possible only locally) could be anyone's: no match.
+    if phonenumbers.is_possible_number_with_reason(number) != phonenumbers.ValidationResult.IS_POSSIBLE:
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -25,8 +25,8 @@ from contact_service.domain.phone import decode_zones, possible_time_zones
 from contact_service.services import audit, responses
 from contact_service.services.call_lists import CallListError, NotPermitted, priority_order
 
-BATCH = 16
-MAX_BATCHES = 16  # look this deep for a case callable now before saying there is none
+BATCH = 8
+MAX_BATCHES = 64  # look this deep for a case callable now before saying there is none
 CALLBACK_HORIZON = dt.timedelta(days=30)
 HUMAN_CALL_WINDOW = CallingWindow(call_allowance=dt.timedelta(minutes=15))  # a person's call runs longer
 
@@ -69,31 +69,33 @@ def take_next(session: Session, call_list: CallList, actor: Actor, now: dt.datet
         raise NotPermitted(f"a {actor.role} does not work call lists")
     needs_window = call_list.segment != Segment.BAD_NUMBER.value
     available = or_(CallListEntry.available_at.is_(None), CallListEntry.available_at <= now)
-    base = select(CallListEntry.id, CallListEntry.case_id).where(
-        CallListEntry.call_list_id == call_list.id, CallListEntry.status == "open")
+    # Each candidate comes with the zones the taxpayer may be in, so the window check needs no more queries.
+    base = (
+        select(CallListEntry.id, CallListEntry.case_id, Taxpayer.state, PhoneNumber.zones)
+        .join(Case, Case.id == CallListEntry.case_id).join(Taxpayer, Taxpayer.id == Case.taxpayer_id)
+        .outerjoin(PhoneNumber, and_(PhoneNumber.taxpayer_id == Taxpayer.id, PhoneNumber.is_primary))
+        .where(CallListEntry.call_list_id == call_list.id, CallListEntry.status == "open")
+    )
     callbacks = base.where(CallListEntry.callback_at.is_not(None), CallListEntry.callback_at <= now) \
         .order_by(CallListEntry.callback_at, CallListEntry.id)
     by_priority = base.where(available).order_by(*priority_order())
-    verdicts: dict[frozenset[str] | None, bool] = {}
+    verdicts: dict[tuple[str | None, str], bool] = {}
     outside_window = 0
     for query in (callbacks, by_priority):
         for batch in range(MAX_BATCHES):
             rows = session.execute(
                 query.limit(BATCH).offset(batch * BATCH).with_for_update(skip_locked=True, of=CallListEntry)
             ).all()
-            for entry_id, case_id in rows:
-                if needs_window:
-                    zones = _zones(session, case_id)
-                    if zones not in verdicts:
-                        verdicts[zones] = bool(zones) and HUMAN_CALL_WINDOW.allows(now, zones or ())
-                    if not verdicts[zones]:
-                        outside_window += 1
-                        continue
-                if _claim(session, entry_id, actor, now, claim_limit):
+            for entry_id, case_id, state, zones_text in rows:
+                if needs_window and not _callable_now(verdicts, state, zones_text, now):
+                    outside_window += 1
+                    continue
+                entry = _claim(session, entry_id, actor, now, claim_limit)
+                if entry is not None:
                     audit.record(session, actor, "case_taken", "call_list_entry", entry_id, now, case_id=case_id,
                                  call_list=call_list.segment)
                     session.commit()
-                    return Taken(session.get(CallListEntry, entry_id, populate_existing=True))
+                    return Taken(entry)
             if len(rows) < BATCH:
                 break
     session.commit()  # releases the row locks
@@ -102,12 +104,24 @@ def take_next(session: Session, call_list: CallList, actor: Actor, now: dt.datet
     return Taken(None, reason)
 
 
-def _claim(session: Session, entry_id: int, actor: Actor, now: dt.datetime, claim_limit: dt.timedelta) -> bool:
-    result = session.execute(
+def _callable_now(verdicts: dict[tuple[str | None, str], bool], state: str, zones_text: str | None,
+                  now: dt.datetime) -> bool:
+    """Whether a person may be called now, by the zones of their number and state (memoized per take)."""
+    key = (zones_text, state)
+    if key not in verdicts:
+        zones = possible_time_zones(decode_zones(zones_text) if zones_text is not None else None, state)
+        verdicts[key] = bool(zones) and HUMAN_CALL_WINDOW.allows(now, zones or ())
+    return verdicts[key]
+
+
+def _claim(session: Session, entry_id: int, actor: Actor, now: dt.datetime,
+           claim_limit: dt.timedelta) -> CallListEntry | None:
+    """Compare-and-set open -> claimed; the claimed entry, or None if someone else got it first."""
+    return session.scalars(
         update(CallListEntry).where(CallListEntry.id == entry_id, CallListEntry.status == "open")
         .values(status="claimed", claimed_by=actor.name, claimed_at=now, claim_expires_at=now + claim_limit)
-    )
-    return result.rowcount == 1
+        .returning(CallListEntry).execution_options(populate_existing=True)
+    ).first()
 
 
 def _held_entry(session: Session, entry_id: int, actor: Actor) -> CallListEntry:

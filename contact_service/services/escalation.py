@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, insert, select, text
+from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from contact_service.adapters.db.escalation_models import CallList, CallListEntry
@@ -64,9 +66,13 @@ WHERE e.latest = 1
   AND NOT EXISTS (SELECT 1 FROM campaign_cases a WHERE a.case_id = c.id AND a.state = 'active')
   AND NOT EXISTS (SELECT 1 FROM case_holds h WHERE h.case_id = c.id AND h.released_at IS NULL
                   AND h.hold <> 'bad_number')
-  AND NOT EXISTS (SELECT 1 FROM call_list_entries o WHERE o.case_id = c.id
-                  AND (o.status <> 'closed' OR o.campaign_id = e.campaign_id))
+  -- NOT IN, not NOT EXISTS: the entries are read once into a hash before the insert starts, instead of
+  -- probed per row in a table this very statement is growing.
+  AND c.id NOT IN (SELECT o.case_id FROM call_list_entries o WHERE o.status <> 'closed')
+  AND (e.campaign_id, c.id) NOT IN (SELECT d.campaign_id, d.case_id FROM call_list_entries d
+                                    WHERE d.campaign_id IS NOT NULL)
 """
+SWEEP_LOCK_KEY = 0x65736361  # pg_advisory_xact_lock key of the sweep ("esca")
 _ENTRY_COLUMNS = ("call_list_id", "case_id", "campaign_id", "reason", "status", "balance_cents", "csed_on",
                   "last_contact_at", "ever_reached", "listed_at")
 
@@ -89,7 +95,9 @@ def ensure_call_lists(session: Session) -> None:
     present = set(session.scalars(select(CallList.segment)))
     missing = [segment for segment in Segment if segment.value not in present]
     if missing:
-        session.execute(insert(CallList), [{"segment": s.value, "title": SEGMENT_TITLES[s]} for s in missing])
+        dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(dialect_insert(CallList).on_conflict_do_nothing(),  # another process may add them too
+                        [{"segment": s.value, "title": SEGMENT_TITLES[s]} for s in missing])
         session.flush()
 
 
@@ -97,22 +105,34 @@ def sweep(session: Session, now: dt.datetime, grace: dt.timedelta, actor: Actor 
     """List every case whose automated phase ended without a response, and expire stale claims. Commits."""
     from contact_service.services.call_work import expire_claims
 
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        # One sweep at a time (a second waits, then finds everything listed); SQLite has one writer anyway.
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SWEEP_LOCK_KEY})
     ensure_call_lists(session)
     claims_expired = expire_claims(session, now)
-    before = _open_counts(session)
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL work_mem = '256MB'"))  # the window sort over every campaign case
     columns = ", ".join(_ENTRY_COLUMNS)
-    statement = text(f"INSERT INTO call_list_entries ({columns}) {_SWEEP_SQL} ON CONFLICT DO NOTHING")
-    statement = statement.bindparams(bindparam("now", type_=UTCDateTime()), bindparam("grace_cutoff", type_=UTCDateTime()))
-    session.execute(statement, {"now": now, "grace_cutoff": now - grace})
-    after = _open_counts(session)
-    listed = {segment: after.get(segment, 0) - before.get(segment, 0) for segment in after}
-    listed = {segment: count for segment, count in listed.items() if count > 0}
+    insert_sql = f"INSERT INTO call_list_entries ({columns}) {_SWEEP_SQL}"
+    params = {"now": now, "grace_cutoff": now - grace}
+    if postgresql:
+        session.execute(text("SET LOCAL work_mem = '256MB'"))  # the window sort and the hashed NOT IN lists
+        counted = _typed(f"WITH listed AS ({insert_sql} RETURNING call_list_id) SELECT lists.segment, count(*) "
+                         "FROM listed JOIN call_lists lists ON lists.id = listed.call_list_id GROUP BY lists.segment")
+        listed = {segment: count for segment, count in session.execute(counted, params)}
+    else:  # SQLite has no INSERT inside WITH: count the open entries on each side of the insert
+        before = _open_counts(session)
+        session.execute(_typed(insert_sql), params)
+        after = _open_counts(session)
+        listed = {segment: after.get(segment, 0) - before.get(segment, 0) for segment in after}
+        listed = {segment: count for segment, count in listed.items() if count > 0}
     if listed:
         audit.record(session, actor, "escalation_sweep", "call_list", None, now, listed=listed)
     session.commit()
     return SweepResult(listed, claims_expired)
+
+
+def _typed(sql: str):  # type: ignore[no-untyped-def]
+    return text(sql).bindparams(bindparam("now", type_=UTCDateTime()), bindparam("grace_cutoff", type_=UTCDateTime()))
 
 
 def _open_counts(session: Session) -> dict[str, int]:

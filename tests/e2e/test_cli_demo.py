@@ -27,6 +27,8 @@ def test_demo_runs_a_whole_campaign_on_local_defaults_in_an_empty_directory(tmp_
     assert re.search(r"^\s+reached\s+\d+\s+\d+%$", out, re.MULTILINE), out
     assert re.search(r"cases skipped, by reason", out), out
     assert re.search(r"^\s+hold\s+\d+", out, re.MULTILINE), out
+    listed = re.search(r"escalation: (\d+) cases onto representatives' call lists now \((.*)\)", out)
+    assert listed and int(listed.group(1)) > 0 and "representative_on_file" in listed.group(2), out
     assert "Where to look next" in out
     assert (tmp_path / "var" / "demo" / "demo.db").exists()
     # Every case the campaign planned ended: the header's "done" count equals the cases to call.

@@ -222,3 +222,32 @@ def test_lists_exist_even_in_an_emptied_database(pg_engine: Engine, segment: str
     with Session(pg_engine) as session:
         sweep(session)
         assert session.scalar(select(CallList.title).where(CallList.segment == segment))
+
+
+def test_sweeps_running_at_the_same_time_list_each_case_once(pg_engine: Engine) -> None:
+    import threading
+
+    with Session(pg_engine) as session:
+        campaign = make_campaign(session, "concurrent")
+        for _ in range(200):
+            end_in_campaign(session, campaign, a_case(session), "exhausted")
+        session.commit()
+    totals: list[int] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with Session(pg_engine) as session:
+                totals.append(sweep(session).total_listed)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(totals) == [0, 0, 0, 200]
+    with Session(pg_engine) as session:
+        assert session.scalar(select(func.count()).select_from(CallListEntry)) == 200

@@ -92,7 +92,6 @@ class CallListEntry(Base):
         CheckConstraint(f"disposition IS NULL OR {_one_of('disposition', Disposition)}", name="disposition"),
         Index("uq_call_list_entries_open_case", "case_id", unique=True,
               sqlite_where=text("status <> 'closed'"), postgresql_where=text("status <> 'closed'")),
-        Index("ix_call_list_entries_campaign_case", "campaign_id", "case_id"),
         # Take-next: the list's open entries in priority order.
         Index("ix_call_list_entries_priority", "call_list_id", "ever_reached", text("balance_cents DESC"),
               "csed_on", "last_contact_at", "id",

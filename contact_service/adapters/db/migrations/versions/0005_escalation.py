@@ -98,7 +98,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_call_list_entries_case_id_cases')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_call_list_entries'))
     )
-    op.create_index('ix_call_list_entries_campaign_case', 'call_list_entries', ['campaign_id', 'case_id'], unique=False)
     op.create_index('ix_call_list_entries_callbacks', 'call_list_entries', ['call_list_id', 'callback_at'], unique=False, sqlite_where=sa.text("status = 'open' AND callback_at IS NOT NULL"), postgresql_where=sa.text("status = 'open' AND callback_at IS NOT NULL"))
     op.create_index('ix_call_list_entries_claims', 'call_list_entries', ['claim_expires_at'], unique=False, sqlite_where=sa.text("status = 'claimed'"), postgresql_where=sa.text("status = 'claimed'"))
     op.create_index('ix_call_list_entries_priority', 'call_list_entries', ['call_list_id', 'ever_reached', sa.literal_column('balance_cents DESC'), 'csed_on', 'last_contact_at', 'id'], unique=False, sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"))
@@ -177,7 +176,6 @@ def downgrade() -> None:
     op.drop_index('ix_call_list_entries_priority', table_name='call_list_entries', sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"))
     op.drop_index('ix_call_list_entries_callbacks', table_name='call_list_entries')
     op.drop_index('ix_call_list_entries_claims', table_name='call_list_entries', sqlite_where=sa.text("status = 'claimed'"), postgresql_where=sa.text("status = 'claimed'"))
-    op.drop_index('ix_call_list_entries_campaign_case', table_name='call_list_entries')
     op.drop_table('call_list_entries')
     op.drop_table('call_list_assignments')
     op.drop_table('inbound_callbacks')
