@@ -35,12 +35,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -54,7 +51,9 @@ from contact_service.domain.access import Actor, Role  # noqa: E402
 from contact_service.domain.escalation import DEFAULT_GRACE  # noqa: E402
 from contact_service.services import call_lists, call_work  # noqa: E402
 from contact_service.services.escalation import _ENTRY_COLUMNS, _SWEEP_SQL, ensure_call_lists, sweep  # noqa: E402
-from scripts.bench_launch import HASH_FUNCTION, LAUNCH_AT, checkpoint, seed  # noqa: E402
+from scripts.bench_launch import (  # noqa: E402
+    HASH_FUNCTION, LAUNCH_AT, checkpoint, create_database, drop_database, migrate_database, seed,
+)
 
 SWEEP_AT = LAUNCH_AT  # Tuesday 17:00 UTC: noon in New York, 9:00 in Los Angeles, 7:00 in Honolulu
 CAMPAIGN_LAUNCHED = SWEEP_AT - dt.timedelta(days=40)
@@ -206,15 +205,11 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
     args = parser.parse_args()
 
-    name = f"bench_escalation_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(args.admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    database_url = f"{args.admin_url.rsplit('/', 1)[0]}/{name}"
+    name, database_url = create_database(args.admin_url, "bench_escalation")
     print(f"database {name}: {args.cases:,} cases, sweep at {SWEEP_AT.isoformat()}", flush=True)
     container = None
     try:
-        subprocess.run([sys.executable, "-m", "contact_service", "db", "upgrade"], check=True, capture_output=True,
-                       env={**os.environ, "DATABASE_URL": database_url, "CONTACT_LOG_LEVEL": "WARNING"})
+        migrate_database(database_url)
         seed_seconds, _ = seed(database_url, args.cases)
         started = time.perf_counter()
         end_campaign(database_url)
@@ -248,8 +243,7 @@ def main() -> None:
         if container is not None:
             container.close()
         if not args.keep:
-            with psycopg.connect(args.admin_url, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            drop_database(args.admin_url, name)
 
     twice = lambda ids: sum(1 for count in Counter(ids).values() if count > 1)  # noqa: E731
     reference_rate = len(reference_claims) / args.claim_seconds

@@ -354,6 +354,26 @@ def short(label: str, width: int = 74) -> str:
     return label if len(label) <= width else label[: width - 3] + "..."
 
 
+def create_database(admin_url: str, prefix: str) -> tuple[str, str]:
+    """A new, empty database for one benchmark run: (name, URL)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return name, f"{admin_url.rsplit('/', 1)[0]}/{name}"
+
+
+def migrate_database(database_url: str) -> None:
+    """Bring the schema to head with the real command, as an operator would."""
+    subprocess.run([sys.executable, "-m", "contact_service", "db", "upgrade"], check=True, capture_output=True,
+                   env={**os.environ, "DATABASE_URL": database_url, "CONTACT_LOG_LEVEL": "WARNING"})
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    """Remove a benchmark's database."""
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=1_000_000)
@@ -361,19 +381,11 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
     args = parser.parse_args()
 
-    name = f"bench_launch_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(args.admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    database_url = f"{args.admin_url.rsplit('/', 1)[0]}/{name}"
+    name, database_url = create_database(args.admin_url, "bench_launch")
     print(f"database {name}: {args.cases:,} cases, launch at {LAUNCH_AT.isoformat()}", flush=True)
     container = None
     try:
-        subprocess.run(
-            [sys.executable, "-m", "contact_service", "db", "upgrade"],
-            env={**os.environ, "DATABASE_URL": database_url, "CONTACT_LOG_LEVEL": "WARNING"},
-            check=True,
-            capture_output=True,
-        )
+        migrate_database(database_url)
         with psycopg.connect(database_url) as connection:
             server = connection.execute(
                 "SELECT current_setting('server_version'), current_setting('shared_buffers'), "
@@ -410,8 +422,7 @@ def main() -> None:
         if container is not None:
             container.close()
         if not args.keep:
-            with psycopg.connect(args.admin_url, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            drop_database(args.admin_url, name)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
     ratio = launch_seconds / reference_seconds
