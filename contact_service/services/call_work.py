@@ -12,14 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from contact_service.adapters.db.escalation_models import CallList, CallListEntry
-from contact_service.adapters.db.models import Case, PhoneNumber, Taxpayer
+from contact_service.adapters.db.models import Case, CaseHold, PhoneNumber, Taxpayer
 from contact_service.domain.access import Actor, Permission
 from contact_service.domain.call_work import EFFECTS, NOT_REACHED_RETRY, Disposition, Next
 from contact_service.domain.calling_window import CallingWindow
+from contact_service.domain.cases import Hold
 from contact_service.domain.escalation import EscalationReason, Segment
 from contact_service.domain.phone import decode_zones, possible_time_zones
 from contact_service.services import audit, responses
@@ -51,15 +52,18 @@ class Taken:
     reason: str | None = None
 
 
+def _possible_zones(zones_text: str | None, state: str) -> frozenset[str] | None:
+    """Every zone the taxpayer may be in: the primary number's and the state's (None when unknown)."""
+    return possible_time_zones(decode_zones(zones_text) if zones_text is not None else None, state)
+
+
 def _zones(session: Session, case_id: int) -> frozenset[str] | None:
     row = session.execute(
         select(Taxpayer.state, PhoneNumber.zones).select_from(Case).join(Taxpayer, Taxpayer.id == Case.taxpayer_id)
         .outerjoin(PhoneNumber, and_(PhoneNumber.taxpayer_id == Taxpayer.id, PhoneNumber.is_primary))
         .where(Case.id == case_id)
     ).first()
-    if row is None:
-        return None
-    return possible_time_zones(decode_zones(row.zones) if row.zones is not None else None, row.state)
+    return None if row is None else _possible_zones(row.zones, row.state)
 
 
 def take_next(session: Session, call_list: CallList, actor: Actor, now: dt.datetime,
@@ -74,7 +78,10 @@ def take_next(session: Session, call_list: CallList, actor: Actor, now: dt.datet
         select(CallListEntry.id, CallListEntry.case_id, Taxpayer.state, PhoneNumber.zones)
         .join(Case, Case.id == CallListEntry.case_id).join(Taxpayer, Taxpayer.id == Case.taxpayer_id)
         .outerjoin(PhoneNumber, and_(PhoneNumber.taxpayer_id == Taxpayer.id, PhoneNumber.is_primary))
-        .where(CallListEntry.call_list_id == call_list.id, CallListEntry.status == "open")
+        .where(CallListEntry.call_list_id == call_list.id, CallListEntry.status == "open",
+               # A hold that arrived after listing (bankruptcy, deceased...) stops people calling too.
+               ~exists().where(CaseHold.case_id == CallListEntry.case_id, CaseHold.released_at.is_(None),
+                               CaseHold.hold != Hold.BAD_NUMBER.value))
     )
     callbacks = base.where(CallListEntry.callback_at.is_not(None), CallListEntry.callback_at <= now) \
         .order_by(CallListEntry.callback_at, CallListEntry.id)
@@ -109,7 +116,7 @@ def _callable_now(verdicts: dict[tuple[str | None, str], bool], state: str, zone
     """Whether a person may be called now, by the zones of their number and state (memoized per take)."""
     key = (zones_text, state)
     if key not in verdicts:
-        zones = possible_time_zones(decode_zones(zones_text) if zones_text is not None else None, state)
+        zones = _possible_zones(zones_text, state)
         verdicts[key] = bool(zones) and HUMAN_CALL_WINDOW.allows(now, zones or ())
     return verdicts[key]
 

@@ -224,3 +224,15 @@ def test_the_audit_trail_cannot_be_changed(engine: Engine) -> None:
         with Session(engine) as session, pytest.raises(DBAPIError, match="append-only"):
             session.execute(text(statement))
             session.commit()
+
+
+def test_a_hold_that_arrives_after_listing_keeps_the_case_from_representatives(pg_engine: Engine) -> None:
+    from contact_service.adapters.db.models import CaseHold
+
+    with Session(pg_engine) as session:
+        [held] = list_cases(session, 1, balance_cents=9_000_000)
+        session.add(CaseHold(case_id=held.id, hold="bankruptcy", source="operator", placed_at=NOW))
+        session.commit()
+        assert call_work.take_next(session, individual(session), ALICE_SUPER, NOW, CLAIM).entry is None
+        [other] = list_cases(session, 1, balance_cents=100)
+        assert call_work.take_next(session, individual(session), ALICE_SUPER, NOW, CLAIM).entry.case_id == other.id
