@@ -5,13 +5,20 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test install services clean
+.PHONY: demo test check install services clean
 
 demo: $(STAMP)
 	$(BIN)/contact-service demo
 
-test: $(STAMP) services
+test: check services
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Lint, format, types and the layer contracts (pyproject.toml); `make test` runs them first.
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 install: $(STAMP)
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any
 
@@ -12,11 +11,12 @@ from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from contact_service.adapters.clock import Clock, clock_from_spec
-from contact_service.adapters.db.event_log import EventLog
+from contact_service.adapters.db.case_store import CaseStore
 from contact_service.adapters.db.engine import create_db_engine, session_factory, single_statement_engine
+from contact_service.adapters.db.event_log import EventLog
 from contact_service.adapters.redis_rate_limiter import RateLimiter
 from contact_service.adapters.rq_queue import CallQueue
+from contact_service.clock import Clock, clock_from_spec
 from contact_service.config import Settings, load_settings
 from contact_service.domain.calling_window import CallingWindow
 from contact_service.domain.cases import NoticeStage
@@ -24,19 +24,30 @@ from contact_service.domain.contact_policy import ContactPolicy
 from contact_service.domain.enforcement import EnforcementThresholds
 from contact_service.services.dialing import DialContext
 from contact_service.services.telephony import Telephony
+from contact_service.services.unit_of_work import UnitOfWork
 from contact_service.services.webhook_urls import WebhookUrls
 
+UnitOfWorkFactory = Callable[[sessionmaker[Session], Clock], UnitOfWork]
 
-@dataclass
+
 class Container:
     """The adapters of one process, created on first use."""
 
-    settings: Settings
-    clock: Clock = None  # type: ignore[assignment]  # from settings.clock unless given
+    def __init__(
+        self, settings: Settings, clock: Clock | None = None, unit_of_work_factory: UnitOfWorkFactory = UnitOfWork
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or clock_from_spec(settings.clock)
+        # How use cases get their transaction; tests put a failing one here to prove an action is all or nothing.
+        self.unit_of_work_factory = unit_of_work_factory
 
-    def __post_init__(self) -> None:
-        if self.clock is None:
-            self.clock = clock_from_spec(self.settings.clock)
+    def unit_of_work(self) -> UnitOfWork:
+        """A new unit of work (one transaction) for one action."""
+        return self.unit_of_work_factory(self.sessions, self.clock)
+
+    def case_store(self) -> CaseStore:
+        """A case store for one import: use it as a context manager (it holds one connection while open)."""
+        return CaseStore(self.engine)
 
     @cached_property
     def engine(self) -> Engine:
@@ -110,9 +121,16 @@ class Container:
         """What a dial job needs."""
         settings = self.settings
         return DialContext(
-            sessions=self.sessions, telephony=self.telephony, limiter=self.rate_limiter, event_log=self.event_log,
-            urls=self.webhook_urls, clock=self.clock, policy=self.contact_policy, caller_id=settings.twilio_caller_id,
-            ring_timeout_seconds=settings.ring_timeout_seconds, time_limit_seconds=settings.call_time_limit_seconds,
+            sessions=self.sessions,
+            telephony=self.telephony,
+            limiter=self.rate_limiter,
+            event_log=self.event_log,
+            urls=self.webhook_urls,
+            clock=self.clock,
+            policy=self.contact_policy,
+            caller_id=settings.twilio_caller_id,
+            ring_timeout_seconds=settings.ring_timeout_seconds,
+            time_limit_seconds=settings.call_time_limit_seconds,
             account_calls_per_second=settings.account_calls_per_second,
         )
 

@@ -50,7 +50,7 @@ def _non_negative_int(value: Any) -> int:
 
 
 def _clock(value: Any) -> str:
-    from contact_service.adapters.clock import clock_from_spec
+    from contact_service.clock import clock_from_spec
 
     text = str(value).strip()
     clock_from_spec(text)
@@ -256,9 +256,7 @@ def _read_defaults(config_dir: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
 
 
-def load_settings(
-    environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
-) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
     """Read defaults, apply environment then explicit overrides, and validate every setting."""
     environ = os.environ if environ is None else environ
     config_dir = Path(environ.get("CONTACT_CONFIG_DIR") or REPO_CONFIG_DIR)

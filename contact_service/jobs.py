@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from contact_service.bootstrap import Container, bootstrap
+from contact_service.domain.access import SYSTEM
 from contact_service.services.dialing import dial_attempt
+from contact_service.use_cases.call_lists import run_escalation_sweep
 
 _container: Container | None = None
 
@@ -27,12 +31,9 @@ def dial(attempt_id: int) -> str:
 
 
 def escalate() -> dict[str, int]:
-    """Run the escalation sweep (scheduled); returns cases listed per list and claims expired."""
-    import datetime as dt
-
-    from contact_service.services.escalation import sweep
-
+    """Run the escalation sweep as the service itself (scheduled); returns cases listed per list and claims
+    expired."""
     container = _current()
-    with container.sessions() as session:
-        result = sweep(session, container.clock.now(), dt.timedelta(days=container.settings.escalation_grace_days))
+    grace = dt.timedelta(days=container.settings.escalation_grace_days)
+    result = run_escalation_sweep(container.unit_of_work(), SYSTEM, grace=grace)
     return {**result.listed, "claims_expired": result.claims_expired}

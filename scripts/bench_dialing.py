@@ -49,12 +49,11 @@ from redis import Redis
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from contact_service.adapters.clock import SimulatedClock  # noqa: E402
 from contact_service.adapters.db.case_store import CaseStore  # noqa: E402
 from contact_service.bootstrap import bootstrap  # noqa: E402
 from contact_service.cli.local_stack import LocalStack, free_port  # noqa: E402
+from contact_service.clock import SimulatedClock  # noqa: E402
 from contact_service.services import campaign_launch, campaigns  # noqa: E402
-from contact_service.services.campaign_launch import CaseSelection  # noqa: E402
 from contact_service.services.campaigns import CampaignSpec  # noqa: E402
 from contact_service.services.case_import import import_cases  # noqa: E402
 
@@ -81,14 +80,41 @@ def write_cases(path: Path, count: int) -> None:
     """Eligible cases, one New York number each (212 and 718 exchanges 200-299: valid, distinct)."""
     with path.open("w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)
-        writer.writerow(["case_id", "taxpayer_type", "name", "phone", "state", "balance_due", "notice_stage",
-                         "last_notice_on", "assessed_on", "hold", "poa_on_file", "tin_last4"])
+        writer.writerow(
+            [
+                "case_id",
+                "taxpayer_type",
+                "name",
+                "phone",
+                "state",
+                "balance_due",
+                "notice_stage",
+                "last_notice_on",
+                "assessed_on",
+                "hold",
+                "poa_on_file",
+                "tin_last4",
+            ]
+        )
         for n in range(count):
             area = ("212", "718")[n % 2]
             number = f"+1{area}{2000000 + n // 2:07d}"
-            writer.writerow([f"BD-{n:06d}", "individual", f"Bench Taxpayer {n}", number, "NY",
-                             f"{1000 + n % 90000}.00", "CP504", "2026-09-01", "2025-03-01", "", "false",
-                             f"{n % 10000:04d}"])
+            writer.writerow(
+                [
+                    f"BD-{n:06d}",
+                    "individual",
+                    f"Bench Taxpayer {n}",
+                    number,
+                    "NY",
+                    f"{1000 + n % 90000}.00",
+                    "CP504",
+                    "2026-09-01",
+                    "2025-03-01",
+                    "",
+                    "false",
+                    f"{n % 10000:04d}",
+                ]
+            )
 
 
 def processes() -> list[tuple[str, int, float]]:
@@ -101,7 +127,7 @@ def processes() -> list[tuple[str, int, float]]:
             raw = Path(f"/proc/{entry}/stat").read_text()
         except OSError:
             continue
-        name = raw[raw.index("(") + 1: raw.rindex(")")]
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
         fields = raw.rsplit(")", 1)[1].split()
         # fields[2] is the process group; fields[11:15] are utime, stime, cutime, cstime.
         found.append((name, int(fields[2]), sum(int(value) for value in fields[11:15]) / CLOCK_TICKS))
@@ -110,12 +136,16 @@ def processes() -> list[tuple[str, int, float]]:
 
 def cpu_snapshot(stack: LocalStack) -> dict[str, float]:
     """CPU seconds so far of each part of the deployment, and of PostgreSQL and Redis."""
-    groups = {"dialer (2 workers + dispatcher)": [n for n in stack.processes if n.startswith("worker")] + ["dispatcher"],
-              "webhooks (gunicorn)": ["web"], "simulator": ["simulator"]}
+    groups = {
+        "dialer (2 workers + dispatcher)": [n for n in stack.processes if n.startswith("worker")] + ["dispatcher"],
+        "webhooks (gunicorn)": ["web"],
+        "simulator": ["simulator"],
+    }
     running = processes()
-    snapshot = {label: sum(cpu for _, group, cpu in running
-                           if group in {stack.processes[name].pid for name in names})
-                for label, names in groups.items()}
+    snapshot = {
+        label: sum(cpu for _, group, cpu in running if group in {stack.processes[name].pid for name in names})
+        for label, names in groups.items()
+    }
     snapshot["PostgreSQL"] = sum(cpu for name, _, cpu in running if name.startswith("postgres"))
     snapshot["Redis"] = sum(cpu for name, _, cpu in running if name.startswith("redis-server"))
     return snapshot
@@ -143,28 +173,49 @@ def run_rate(rate: int, args: argparse.Namespace, case_file: Path) -> RateResult
     in_progress_cap = max(500, int(rate * 120 / args.speed * 4))  # calls live at once (2 simulated minutes each)
     env = {key: value for key, value in os.environ.items() if not key.startswith(("CONTACT_", "TWILIO_"))}
     env.update(
-        DATABASE_URL=database_url, REDIS_URL=args.redis_url, PUBLIC_BASE_URL=f"http://127.0.0.1:{web_port}",
-        CONTACT_CLOCK=clock.spec(), CONTACT_TELEPHONY_PROVIDER="simulator",
-        CONTACT_SIMULATOR_URL=f"http://127.0.0.1:{simulator_port}", CONTACT_ACCOUNT_CALLS_PER_SECOND=str(rate),
-        CONTACT_MAX_CALLS_IN_PROGRESS=str(in_progress_cap), CONTACT_LOG_LEVEL="WARNING",
+        DATABASE_URL=database_url,
+        REDIS_URL=args.redis_url,
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{web_port}",
+        CONTACT_CLOCK=clock.spec(),
+        CONTACT_TELEPHONY_PROVIDER="simulator",
+        CONTACT_SIMULATOR_URL=f"http://127.0.0.1:{simulator_port}",
+        CONTACT_ACCOUNT_CALLS_PER_SECOND=str(rate),
+        CONTACT_MAX_CALLS_IN_PROGRESS=str(in_progress_cap),
+        CONTACT_LOG_LEVEL="WARNING",
     )
     subprocess.run([sys.executable, "-m", "contact_service", "db", "upgrade"], env=env, check=True, capture_output=True)
-    container = bootstrap(overrides={"database_url": database_url, "redis_url": args.redis_url, "clock": clock.spec(),
-                                     "account_calls_per_second": rate})
+    container = bootstrap(
+        overrides={
+            "database_url": database_url,
+            "redis_url": args.redis_url,
+            "clock": clock.spec(),
+            "account_calls_per_second": rate,
+        }
+    )
     with case_file.open("rb") as handle, CaseStore(container.engine) as store:
-        imported = import_cases(handle, store, container.clock, source_name=str(case_file), batch_size=5000,
-                                workers=1).rows_imported
+        imported = import_cases(
+            handle, store, container.clock, source_name=str(case_file), batch_size=5000, workers=1
+        ).rows_imported
     stack = LocalStack(env=env, log_dir=Path(args.log_dir) / f"rate-{rate}")
     try:
-        stack.start_all(web_port, simulator_port, args.workers,
-                        ["--seed", "1040", "--cps", str(rate * 10), "--silence-patience", "600"])
+        stack.start_all(
+            web_port,
+            simulator_port,
+            args.workers,
+            ["--seed", "1040", "--cps", str(rate * 10), "--silence-patience", "600"],
+        )
         stack.wait_ready(f"http://127.0.0.1:{web_port}", simulator_port)
         before = cpu_snapshot(stack)
         with container.sessions() as session:
             campaign = campaigns.create_campaign(
-                session, CampaignSpec(name=f"bench {rate} per second", calls_per_second=rate, max_attempts=1), "bench",
-                container.settings, container.clock.now())
+                session,
+                CampaignSpec(name=f"bench {rate} per second", calls_per_second=rate, max_attempts=1),
+                "bench",
+                container.settings,
+                container.clock.now(),
+            )
             launched = campaign_launch.launch(session, campaign.id, container.contact_policy, container.clock.now())
+            session.commit()
         if launched.planned != imported:
             raise RuntimeError(f"{launched.planned} of {imported} cases planned: {launched.skipped}")
         credentials = (container.settings.twilio_account_sid, container.settings.twilio_auth_token)
@@ -188,9 +239,14 @@ def run_rate(rate: int, args: argparse.Namespace, case_file: Path) -> RateResult
     last = dt.datetime.fromisoformat(stats["started_last_at"])
     span = (last - first).total_seconds() / args.speed
     calls = stats["calls"]
-    return RateResult(rate=rate, calls=calls, real_seconds=real_seconds, achieved=(calls - 1) / span,
-                      max_in_one_second=stats["max_started_in_any_second"],
-                      cpu={label: (after[label] - before[label]) / calls for label in after})
+    return RateResult(
+        rate=rate,
+        calls=calls,
+        real_seconds=real_seconds,
+        achieved=(calls - 1) / span,
+        max_in_one_second=stats["max_started_in_any_second"],
+        cpu={label: (after[label] - before[label]) / calls for label in after},
+    )
 
 
 def main() -> None:
@@ -213,23 +269,34 @@ def main() -> None:
             result = run_rate(rate, args, case_file)
             results.append(result)
             cpu = ", ".join(f"{label} {seconds * 1000:.2f} ms" for label, seconds in result.cpu.items())
-            print(f"  achieved {result.achieved:.1f}/s = {result.share:.1%} of the budget; max in any one second "
-                  f"{result.max_in_one_second} (budget {rate}); {result.real_seconds:.0f} s in all\n"
-                  f"  CPU per call: {cpu}", flush=True)
+            print(
+                f"  achieved {result.achieved:.1f}/s = {result.share:.1%} of the budget; max in any one second "
+                f"{result.max_in_one_second} (budget {rate}); {result.real_seconds:.0f} s in all\n"
+                f"  CPU per call: {cpu}",
+                flush=True,
+            )
 
-    print("\n| budget calls/s | calls | achieved calls/s | share of budget | max in any 1 s | "
-          "dialer CPU ms/call | webhooks CPU ms/call | PostgreSQL CPU ms/call | Redis CPU ms/call |")
+    print(
+        "\n| budget calls/s | calls | achieved calls/s | share of budget | max in any 1 s | "
+        "dialer CPU ms/call | webhooks CPU ms/call | PostgreSQL CPU ms/call | Redis CPU ms/call |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for result in results:
-        cpu = [result.cpu[label] * 1000 for label in
-               ("dialer (2 workers + dispatcher)", "webhooks (gunicorn)", "PostgreSQL", "Redis")]
-        print(f"| {result.rate} | {result.calls:,} | {result.achieved:.1f} | {result.share:.1%} | "
-              f"{result.max_in_one_second} | " + " | ".join(f"{value:.2f}" for value in cpu) + " |")
+        cpu = [
+            result.cpu[label] * 1000
+            for label in ("dialer (2 workers + dispatcher)", "webhooks (gunicorn)", "PostgreSQL", "Redis")
+        ]
+        print(
+            f"| {result.rate} | {result.calls:,} | {result.achieved:.1f} | {result.share:.1%} | "
+            f"{result.max_in_one_second} | " + " | ".join(f"{value:.2f}" for value in cpu) + " |"
+        )
     failed = [r for r in results if r.share < TARGET_SHARE or r.max_in_one_second > r.rate]
-    verdict = "all rates met the targets" if not failed else \
-        "targets missed at " + ", ".join(f"{r.rate}/s" for r in failed)
-    print(f"\ntargets: achieved >= {TARGET_SHARE:.0%} of the budget, never more than the budget in one second: "
-          f"{verdict}")
+    verdict = (
+        "all rates met the targets" if not failed else "targets missed at " + ", ".join(f"{r.rate}/s" for r in failed)
+    )
+    print(
+        f"\ntargets: achieved >= {TARGET_SHARE:.0%} of the budget, never more than the budget in one second: {verdict}"
+    )
 
 
 if __name__ == "__main__":

@@ -15,16 +15,17 @@ Sweep (the target is 5 s or less for the sweep itself):
              reference is then one autocommit INSERT INTO call_list_entries_reference SELECT * FROM that table,
              where call_list_entries_reference is `LIKE call_list_entries INCLUDING ALL` plus its foreign keys:
              the same indexes (partial ones included), constraints and referential checks, none of the rules.
-  sweep      contact_service.services.escalation.sweep(session, moment, grace), timed from the call to its
-             return: claim expiry, the rules over every campaign case, the insert, the per-list counts, the audit
-             record and the commit. It must write exactly the reference's rows (checked).
+  sweep      contact_service.use_cases.call_lists.run_escalation_sweep(uow, SYSTEM, grace=grace), timed from
+             the call to its return: the rules over every campaign case, the insert, the per-list counts, claim
+             expiry, the audit record and the commit. It must write exactly the reference's rows (checked).
 
 Claims (8 threads, --claim-seconds each phase, on the individual list the sweep filled):
   reference  Each thread loops: SELECT id FROM call_list_entries_reference WHERE call_list_id = <list> AND
              status = 'open' ORDER BY <the same priority> LIMIT 1 FOR UPDATE SKIP LOCKED; UPDATE it to claimed;
              COMMIT (psycopg, no ORM, no calling-window check, no audit).
-  ours       Each thread loops contact_service.services.call_work.take_next(...) with its own session: the same
-             lock, the calling-window check of the candidates, the claim, the audit record, the commit.
+  ours       Each thread loops contact_service.use_cases.call_lists.take_next_case(...), one unit of work each:
+             the list's visibility, the same lock, the calling-window check of the candidates, the claim, the
+             audit record, the commit.
   Both check that no entry was handed out twice.
 
     python scripts/bench_escalation.py [--cases 1000000] [--claim-seconds 10] [--keep]
@@ -47,12 +48,21 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from contact_service.bootstrap import bootstrap  # noqa: E402
-from contact_service.domain.access import Actor, Role  # noqa: E402
+from contact_service.clock import FixedClock  # noqa: E402
+from contact_service.domain.access import SYSTEM, Actor, Role  # noqa: E402
 from contact_service.domain.escalation import DEFAULT_GRACE  # noqa: E402
-from contact_service.services import call_lists, call_work  # noqa: E402
-from contact_service.services.escalation import _ENTRY_COLUMNS, _SWEEP_SQL, ensure_call_lists, sweep  # noqa: E402
+from contact_service.services.call_lists import ensure_call_lists, find_list  # noqa: E402
+from contact_service.services.escalation import _ENTRY_COLUMNS, _SWEEP_SQL  # noqa: E402
+from contact_service.services.unit_of_work import UnitOfWork  # noqa: E402
+from contact_service.use_cases.call_lists import run_escalation_sweep, take_next_case  # noqa: E402
 from scripts.bench_launch import (  # noqa: E402
-    HASH_FUNCTION, LAUNCH_AT, checkpoint, create_database, drop_database, migrate_database, seed,
+    HASH_FUNCTION,
+    LAUNCH_AT,
+    checkpoint,
+    create_database,
+    drop_database,
+    migrate_database,
+    seed,
 )
 
 SWEEP_AT = LAUNCH_AT  # Tuesday 17:00 UTC: noon in New York, 9:00 in Los Angeles, 7:00 in Honolulu
@@ -76,7 +86,9 @@ def end_campaign(conninfo: str) -> int:
                                        cases_planned, cases_skipped)
                 VALUES ('bench ended', 'completed', '{}', 10, 3, '{}', 'bench', %(launched)s, %(launched)s,
                         %(completed)s, 0, 0, 0) RETURNING id
-                """, params).fetchone()[0]
+                """,
+                params,
+            ).fetchone()[0]
             params["campaign"] = campaign_id
             connection.execute(
                 """
@@ -91,14 +103,18 @@ def end_campaign(conninfo: str) -> int:
                        NULL,
                        %(at)s - make_interval(days => 1 + bench_hash(id, 31, 30), mins => bench_hash(id, 33, 600))
                 FROM (SELECT id, poa_on_file, bench_hash(id, 30, 100) AS h FROM cases) c
-                """, params)
+                """,
+                params,
+            )
             connection.execute(
                 """
                 UPDATE cases c SET last_attempt_at = cc.closed_at - interval '1 minute',
                        last_response_at = CASE WHEN bench_hash(c.id, 34, 100) < 3
                                                THEN %(launched)s + interval '5 days' END
                 FROM campaign_cases cc WHERE cc.case_id = c.id AND cc.state <> 'skipped'
-                """, params)
+                """,
+                params,
+            )
         connection.execute("DROP FUNCTION bench_hash")
         connection.execute("VACUUM ANALYZE")
     return campaign_id
@@ -109,12 +125,15 @@ def prepare_reference(conninfo: str) -> int:
     columns = ", ".join(_ENTRY_COLUMNS)
     sql = _SWEEP_SQL.replace(":now", "%(now)s").replace(":grace_cutoff", "%(cutoff)s")
     with psycopg.connect(conninfo, autocommit=True) as connection:
-        connection.execute(f"CREATE TABLE bench_expected AS SELECT * FROM ({sql}) AS rows({columns})",
-                           {"now": SWEEP_AT, "cutoff": SWEEP_AT - DEFAULT_GRACE})
+        connection.execute(
+            f"CREATE TABLE bench_expected AS SELECT * FROM ({sql}) AS rows({columns})",
+            {"now": SWEEP_AT, "cutoff": SWEEP_AT - DEFAULT_GRACE},
+        )
         connection.execute("CREATE TABLE call_list_entries_reference (LIKE call_list_entries INCLUDING ALL)")
         for column, target in (("call_list_id", "call_lists"), ("case_id", "cases"), ("campaign_id", "campaigns")):
-            connection.execute(f"ALTER TABLE call_list_entries_reference ADD FOREIGN KEY ({column}) "
-                               f"REFERENCES {target} (id)")
+            connection.execute(
+                f"ALTER TABLE call_list_entries_reference ADD FOREIGN KEY ({column}) REFERENCES {target} (id)"
+            )
         connection.execute("ANALYZE bench_expected")
         return connection.execute("SELECT count(*) FROM bench_expected").fetchone()[0]
 
@@ -132,10 +151,12 @@ def same_rows(conninfo: str) -> bool:
     """Whether the sweep wrote exactly the expected rows (case, list, campaign, reason, priority columns)."""
     key = "call_list_id, case_id, campaign_id, reason, balance_cents, csed_on, last_contact_at, ever_reached"
     with psycopg.connect(conninfo) as connection:
-        missing = connection.execute(f"SELECT count(*) FROM (SELECT {key} FROM bench_expected EXCEPT "
-                                     f"SELECT {key} FROM call_list_entries) d").fetchone()[0]
-        extra = connection.execute(f"SELECT count(*) FROM (SELECT {key} FROM call_list_entries EXCEPT "
-                                   f"SELECT {key} FROM bench_expected) d").fetchone()[0]
+        missing = connection.execute(
+            f"SELECT count(*) FROM (SELECT {key} FROM bench_expected EXCEPT SELECT {key} FROM call_list_entries) d"
+        ).fetchone()[0]
+        extra = connection.execute(
+            f"SELECT count(*) FROM (SELECT {key} FROM call_list_entries EXCEPT SELECT {key} FROM bench_expected) d"
+        ).fetchone()[0]
     return missing == 0 and extra == 0
 
 
@@ -152,12 +173,17 @@ def claim_reference(conninfo: str, list_id: int, seconds: float) -> list[int]:
                 with connection.transaction():
                     row = connection.execute(
                         f"SELECT id FROM call_list_entries_reference WHERE call_list_id = %s AND status = 'open' "
-                        f"ORDER BY {PRIORITY} LIMIT 1 FOR UPDATE SKIP LOCKED", (list_id,)).fetchone()
+                        f"ORDER BY {PRIORITY} LIMIT 1 FOR UPDATE SKIP LOCKED",
+                        (list_id,),
+                    ).fetchone()
                     if row is None:
                         break
-                    connection.execute("UPDATE call_list_entries_reference SET status = 'claimed', claimed_by = %s, "
-                                       "claimed_at = now(), claim_expires_at = now() + interval '30 minutes' "
-                                       "WHERE id = %s", (threading.current_thread().name, row[0]))
+                    connection.execute(
+                        "UPDATE call_list_entries_reference SET status = 'claimed', claimed_by = %s, "
+                        "claimed_at = now(), claim_expires_at = now() + interval '30 minutes' "
+                        "WHERE id = %s",
+                        (threading.current_thread().name, row[0]),
+                    )
                     mine.append(row[0])
         with lock:
             claimed.extend(mine)
@@ -175,18 +201,21 @@ def claim_ours(container, list_id: int, seconds: float) -> list[int]:  # type: i
     def work() -> None:
         mine: list[int] = []
         actor = Actor(threading.current_thread().name, Role.SUPERVISOR)
-        with container.sessions() as session:
-            target = call_lists.find_list(session, list_id, actor)
-            while time.perf_counter() < deadline:
-                taken = call_work.take_next(session, target, actor, SWEEP_AT, CLAIM_LIMIT)
-                if taken.entry is None:
-                    break
-                mine.append(taken.entry.id)
+        while time.perf_counter() < deadline:
+            taken = take_next_case(at_sweep_moment(container), actor, list_id, claim_limit=CLAIM_LIMIT)
+            if taken.entry is None:
+                break
+            mine.append(taken.entry.id)
         with lock:
             claimed.extend(mine)
 
     run_threads(work)
     return claimed
+
+
+def at_sweep_moment(container) -> UnitOfWork:  # type: ignore[no-untyped-def]
+    """A unit of work whose clock stands at the sweep moment (a Tuesday afternoon: inside the calling window)."""
+    return UnitOfWork(container.sessions, FixedClock(SWEEP_AT))
 
 
 def run_threads(work) -> None:  # type: ignore[no-untyped-def]
@@ -225,13 +254,13 @@ def main() -> None:
         with container.sessions() as session:
             ensure_call_lists(session)
             session.commit()
-            started = time.perf_counter()
-            result = sweep(session, SWEEP_AT, DEFAULT_GRACE)
-            sweep_seconds = time.perf_counter() - started
-            again_started = time.perf_counter()
-            again = sweep(session, SWEEP_AT, DEFAULT_GRACE)
-            again_seconds = time.perf_counter() - again_started
-            individual = call_lists.find_list(session, "individual", Actor("bench", Role.SUPERVISOR)).id
+            individual = find_list(session, "individual").id
+        started = time.perf_counter()
+        result = run_escalation_sweep(at_sweep_moment(container), SYSTEM, grace=DEFAULT_GRACE)
+        sweep_seconds = time.perf_counter() - started
+        again_started = time.perf_counter()
+        again = run_escalation_sweep(at_sweep_moment(container), SYSTEM, grace=DEFAULT_GRACE)
+        again_seconds = time.perf_counter() - again_started
         identical = same_rows(database_url)
         with psycopg.connect(database_url, autocommit=True) as connection:
             connection.execute("ANALYZE call_list_entries")
@@ -249,19 +278,29 @@ def main() -> None:
     reference_rate = len(reference_claims) / args.claim_seconds
     our_rate = len(our_claims) / args.claim_seconds
     print()
-    print(f"sweep over {args.cases:,} cases: listed {result.total_listed:,} "
-          f"({', '.join(f'{k} {v:,}' for k, v in sorted(result.listed.items()))})")
+    print(
+        f"sweep over {args.cases:,} cases: listed {result.total_listed:,} "
+        f"({', '.join(f'{k} {v:,}' for k, v in sorted(result.listed.items()))})"
+    )
     print(f"  reference (plain INSERT ... SELECT of the same rows): {reference_seconds:7.2f} s")
-    print(f"  sweep:                                                {sweep_seconds:7.2f} s  "
-          f"ratio {sweep_seconds / reference_seconds:.2f}x  target <= {TARGET_SECONDS:.0f} s: "
-          f"{'met' if sweep_seconds <= TARGET_SECONDS else 'MISSED'}")
-    print(f"  same rows as the reference: {'yes' if identical else 'NO'}; "
-          f"second sweep listed {again.total_listed} in {again_seconds:.2f} s (idempotent)")
+    print(
+        f"  sweep:                                                {sweep_seconds:7.2f} s  "
+        f"ratio {sweep_seconds / reference_seconds:.2f}x  target <= {TARGET_SECONDS:.0f} s: "
+        f"{'met' if sweep_seconds <= TARGET_SECONDS else 'MISSED'}"
+    )
+    print(
+        f"  same rows as the reference: {'yes' if identical else 'NO'}; "
+        f"second sweep listed {again.total_listed} in {again_seconds:.2f} s (idempotent)"
+    )
     print(f"claims with {THREADS} concurrent representatives, {args.claim_seconds:.0f} s each:")
-    print(f"  reference (bare SELECT ... FOR UPDATE SKIP LOCKED + UPDATE): {reference_rate:8.1f} claims/s, "
-          f"handed out twice: {twice(reference_claims)}")
-    print(f"  take_next (window check, audit):                            {our_rate:8.1f} claims/s, "
-          f"handed out twice: {twice(our_claims)}  ratio {reference_rate / our_rate:.2f}x slower")
+    print(
+        f"  reference (bare SELECT ... FOR UPDATE SKIP LOCKED + UPDATE): {reference_rate:8.1f} claims/s, "
+        f"handed out twice: {twice(reference_claims)}"
+    )
+    print(
+        f"  take_next (window check, audit):                            {our_rate:8.1f} claims/s, "
+        f"handed out twice: {twice(our_claims)}  ratio {reference_rate / our_rate:.2f}x slower"
+    )
 
 
 if __name__ == "__main__":

@@ -45,10 +45,13 @@ def copy_reference(conninfo: str, path: Path) -> float:
     with psycopg.connect(conninfo, autocommit=True) as connection:
         connection.execute(f"CREATE TABLE copy_reference ({columns})")
         started = time.perf_counter()
-        with connection.cursor() as cursor, path.open("rb") as handle:
-            with cursor.copy("COPY copy_reference FROM STDIN (FORMAT csv, HEADER true)") as copy:
-                while chunk := handle.read(1 << 20):
-                    copy.write(chunk)
+        with (
+            connection.cursor() as cursor,
+            path.open("rb") as handle,
+            cursor.copy("COPY copy_reference FROM STDIN (FORMAT csv, HEADER true)") as copy,
+        ):
+            while chunk := handle.read(1 << 20):
+                copy.write(chunk)
         elapsed = time.perf_counter() - started
         connection.execute("DROP TABLE copy_reference")
     return elapsed
@@ -102,10 +105,14 @@ def main() -> None:
     print(summary)
     print(f"file size:                 {size_mb:8.1f} MB")
     print(f"PostgreSQL COPY (reference): {copy_seconds:8.2f} s  {rows / copy_seconds:10,.0f} rows/s")
-    print(f"cases import, new cases:     {first_seconds:8.2f} s  {rows / first_seconds:10,.0f} rows/s"
-          f"  ratio to COPY {first_seconds / copy_seconds:5.1f}x")
-    print(f"cases import, re-import:     {second_seconds:8.2f} s  {rows / second_seconds:10,.0f} rows/s"
-          f"  ratio to COPY {second_seconds / copy_seconds:5.1f}x")
+    print(
+        f"cases import, new cases:     {first_seconds:8.2f} s  {rows / first_seconds:10,.0f} rows/s"
+        f"  ratio to COPY {first_seconds / copy_seconds:5.1f}x"
+    )
+    print(
+        f"cases import, re-import:     {second_seconds:8.2f} s  {rows / second_seconds:10,.0f} rows/s"
+        f"  ratio to COPY {second_seconds / copy_seconds:5.1f}x"
+    )
     print(f"peak memory of the import process: {max(peak_kib, peak_kib_2) / 1024:6.0f} MB")
 
 

@@ -73,9 +73,15 @@ def write_requests(path: Path, base_url: str, attempts: list[int]) -> int:
         for attempt_id in attempts:
             target = f"/webhooks/twilio/status?attempt={attempt_id}"
             params = {
-                "AccountSid": "AC" + "0" * 32, "ApiVersion": "2010-04-01", "CallSid": f"CA{attempt_id}",
-                "CallStatus": status, "Direction": "outbound-api", "From": "+12025550140", "To": "+12125550101",
-                "SequenceNumber": str(sequence), "CallbackSource": "call-progress-events",
+                "AccountSid": "AC" + "0" * 32,
+                "ApiVersion": "2010-04-01",
+                "CallSid": f"CA{attempt_id}",
+                "CallStatus": status,
+                "Direction": "outbound-api",
+                "From": "+12025550140",
+                "To": "+12125550101",
+                "SequenceNumber": str(sequence),
+                "CallbackSource": "call-progress-events",
                 "Timestamp": "Tue, 24 Nov 2026 19:00:00 +0000",
             }
             if status == "completed":
@@ -86,11 +92,26 @@ def write_requests(path: Path, base_url: str, attempts: list[int]) -> int:
     return len(lines)
 
 
-def start_gunicorn(target: str, port: int, workers: int, env: dict[str, str], chdir: Path, threads: int) -> subprocess.Popen:  # type: ignore[type-arg]
+def start_gunicorn(
+    target: str, port: int, workers: int, env: dict[str, str], chdir: Path, threads: int
+) -> subprocess.Popen:  # type: ignore[type-arg]
     worker_class = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), *worker_class, "--bind", f"127.0.0.1:{port}",
-         "--chdir", str(chdir), "--log-level", "warning", target],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            *worker_class,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--chdir",
+            str(chdir),
+            "--log-level",
+            "warning",
+            target,
+        ],
         env=env,
     )
     for _ in range(100):
@@ -106,25 +127,48 @@ def start_gunicorn(target: str, port: int, workers: int, env: dict[str, str], ch
 def run_wrk(base_url: str, requests_file: Path, seconds: int, connections: int) -> dict[str, float]:
     threads = 2
     output = subprocess.run(
-        ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency",
-         "-s", str(REPO_ROOT / "scripts" / "bench_webhooks.lua"), base_url, "--", str(requests_file), str(threads)],
-        capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds}s",
+            "--latency",
+            "-s",
+            str(REPO_ROOT / "scripts" / "bench_webhooks.lua"),
+            base_url,
+            "--",
+            str(requests_file),
+            str(threads),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
+
     def latency(label: str) -> float:
         match = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
         value, unit = float(match.group(1)), match.group(2)
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     total = int(re.search(r"(\d+) requests in", output).group(1))
-    return {"rps": rps, "p50": latency("50%"), "p99": latency("99%"), "requests": total,
-            "non_2xx": int(errors.group(1)) if errors else 0}
+    return {
+        "rps": rps,
+        "p50": latency("50%"),
+        "p99": latency("99%"),
+        "requests": total,
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
 
 
 def settle_everything(database_url: str) -> tuple[float, int]:
     """Run the settler (as the dispatcher does) until no event is pending; seconds taken and events folded."""
-    from contact_service.adapters.clock import SystemClock
     from contact_service.adapters.db.engine import create_db_engine, session_factory
+    from contact_service.clock import SystemClock
     from contact_service.services.call_settlement import settle_all
 
     engine = create_db_engine(database_url)
@@ -155,19 +199,28 @@ def main() -> None:
     real_port, bare_port = free_port(), free_port()
     real_base = f"http://127.0.0.1:{real_port}"
     env = {
-        **os.environ, "DATABASE_URL": database_url, "PUBLIC_BASE_URL": real_base, "TWILIO_AUTH_TOKEN": TOKEN,
-        "CONTACT_LOG_LEVEL": "WARNING", "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"),
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "PUBLIC_BASE_URL": real_base,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "CONTACT_LOG_LEVEL": "WARNING",
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"),
     }
     processes = []
     try:
-        subprocess.run([sys.executable, "-m", "contact_service", "db", "upgrade"], env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "contact_service", "db", "upgrade"], env=env, check=True, capture_output=True
+        )
         attempts = seed_attempts(database_url, args.attempts)
         with tempfile.TemporaryDirectory() as scratch:
             requests_file = Path(scratch) / "requests.tsv"
             count = write_requests(requests_file, real_base, attempts)
-            processes.append(start_gunicorn("scripts.bench_bare_app:app", bare_port, args.workers, env, REPO_ROOT, args.threads))
-            processes.append(start_gunicorn("contact_service.wsgi:app", real_port, args.workers, env, REPO_ROOT, args.threads))
+            processes.append(
+                start_gunicorn("scripts.bench_bare_app:app", bare_port, args.workers, env, REPO_ROOT, args.threads)
+            )
+            processes.append(
+                start_gunicorn("contact_service.wsgi:app", real_port, args.workers, env, REPO_ROOT, args.threads)
+            )
             urllib.request.urlopen(real_base + "/readyz", timeout=10)  # fails loudly if the app cannot serve
             bare = run_wrk(f"http://127.0.0.1:{bare_port}", requests_file, args.seconds, args.connections)
             real = run_wrk(real_base, requests_file, args.seconds, args.connections)
@@ -183,15 +236,19 @@ def main() -> None:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     kind = f"gthread, {args.threads} threads" if args.threads > 1 else "sync"
-    print(f"{count:,} distinct signed callbacks; gunicorn --workers {args.workers} ({kind}); "
-          f"wrk -t2 -c{args.connections} -d{args.seconds}s")
+    print(
+        f"{count:,} distinct signed callbacks; gunicorn --workers {args.workers} ({kind}); "
+        f"wrk -t2 -c{args.connections} -d{args.seconds}s"
+    )
     print(f"{'':34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
-    print(f"{'bare Flask endpoint (reference)':34} {bare['rps']:9.0f} {bare['p50']:8.2f} {bare['p99']:8.2f} {bare['non_2xx']:8}")
-    print(f"{'signed, persisted status webhook':34} {real['rps']:9.0f} {real['p50']:8.2f} {real['p99']:8.2f} {real['non_2xx']:8}")
+    for label, result in (("bare Flask endpoint (reference)", bare), ("signed, persisted status webhook", real)):
+        print(f"{label:34} {result['rps']:9.0f} {result['p50']:8.2f} {result['p99']:8.2f} {result['non_2xx']:8}")
     print(f"throughput ratio (real / bare): {real['rps'] / bare['rps']:.2f}  (target >= 0.50)")
     print(f"events stored: {events:,} of {real['requests']:,} requests (every distinct callback once)")
-    print(f"settler afterwards: {settled:,} events folded into their attempts in {settle_seconds:.1f} s "
-          f"({settled / settle_seconds:,.0f} events/s, one process); attempts ended: {ended:,}")
+    print(
+        f"settler afterwards: {settled:,} events folded into their attempts in {settle_seconds:.1f} s "
+        f"({settled / settle_seconds:,.0f} events/s, one process); attempts ended: {ended:,}"
+    )
 
 
 if __name__ == "__main__":

@@ -17,10 +17,10 @@ from redis import Redis
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from contact_service.adapters.clock import FixedClock
 from contact_service.adapters.db import migrate
 from contact_service.adapters.db.engine import create_db_engine
 from contact_service.adapters.db.models import Base
+from contact_service.clock import FixedClock
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_SAMPLES = REPO_ROOT.parent / "shared" / "samples"

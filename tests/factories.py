@@ -7,7 +7,15 @@ import itertools
 
 from sqlalchemy.orm import Session
 
-from contact_service.adapters.db.models import CallAttempt, Campaign, CampaignCase, Case, CaseHold, PhoneNumber, Taxpayer
+from contact_service.adapters.db.models import (
+    CallAttempt,
+    Campaign,
+    CampaignCase,
+    Case,
+    CaseHold,
+    PhoneNumber,
+    Taxpayer,
+)
 from contact_service.domain.cases import collection_statute_date
 from contact_service.domain.phone import encode_zones, parse_phone
 
@@ -35,19 +43,37 @@ def make_case(
     case_number = case_number or f"T-{serial:06d}"
     parsed = parse_phone(phone or f"(212) 555-{serial % 10000:04d}")
     taxpayer = Taxpayer(
-        external_ref=case_number, taxpayer_type=taxpayer_type, name=name, state=state, tin_last4="1234",
-        created_at=NOW, updated_at=NOW,
+        external_ref=case_number,
+        taxpayer_type=taxpayer_type,
+        name=name,
+        state=state,
+        tin_last4="1234",
+        created_at=NOW,
+        updated_at=NOW,
     )
     session.add(taxpayer)
     session.flush()
     session.add(
-        PhoneNumber(taxpayer_id=taxpayer.id, e164=parsed.e164, zones=encode_zones(parsed.zones), is_primary=True,
-                    status="active", created_at=NOW)
+        PhoneNumber(
+            taxpayer_id=taxpayer.id,
+            e164=parsed.e164,
+            zones=encode_zones(parsed.zones),
+            is_primary=True,
+            status="active",
+            created_at=NOW,
+        )
     )
     case = Case(
-        case_number=case_number, taxpayer_id=taxpayer.id, balance_cents=balance_cents, notice_stage=notice_stage,
-        last_notice_on=last_notice_on, assessed_on=assessed_on, csed_on=collection_statute_date(assessed_on),
-        poa_on_file=poa_on_file, created_at=NOW, updated_at=NOW,
+        case_number=case_number,
+        taxpayer_id=taxpayer.id,
+        balance_cents=balance_cents,
+        notice_stage=notice_stage,
+        last_notice_on=last_notice_on,
+        assessed_on=assessed_on,
+        csed_on=collection_statute_date(assessed_on),
+        poa_on_file=poa_on_file,
+        created_at=NOW,
+        updated_at=NOW,
     )
     session.add(case)
     session.flush()
@@ -62,13 +88,15 @@ def primary_phone(session: Session, case: Case) -> PhoneNumber:
     return session.query(PhoneNumber).filter_by(taxpayer_id=case.taxpayer_id, is_primary=True).one()
 
 
-def make_attempt(session: Session, case: Case | None = None, *, state: str = "placed", call_sid: str | None = None,
-                 **case_fields) -> CallAttempt:  # type: ignore[no-untyped-def]
+def make_attempt(
+    session: Session, case: Case | None = None, *, state: str = "placed", call_sid: str | None = None, **case_fields
+) -> CallAttempt:  # type: ignore[no-untyped-def]
     """A call attempt for a (new) case, committed."""
     case = case or make_case(session, **case_fields)
     phone = primary_phone(session, case)
-    attempt = CallAttempt(case_id=case.id, phone_number_id=phone.id, to_e164=phone.e164, state=state,
-                          call_sid=call_sid, created_at=NOW)
+    attempt = CallAttempt(
+        case_id=case.id, phone_number_id=phone.id, to_e164=phone.e164, state=state, call_sid=call_sid, created_at=NOW
+    )
     session.add(attempt)
     session.commit()
     return attempt
@@ -76,18 +104,37 @@ def make_attempt(session: Session, case: Case | None = None, *, state: str = "pl
 
 def make_campaign(session: Session, name: str, launched_at: dt.datetime = NOW, status: str = "completed") -> Campaign:
     """A launched campaign row (no attempts), flushed."""
-    campaign = Campaign(name=name, status=status, calls_per_second=1, max_attempts=3, created_by="test",
-                        created_at=launched_at, launched_at=launched_at)
+    campaign = Campaign(
+        name=name,
+        status=status,
+        calls_per_second=1,
+        max_attempts=3,
+        created_by="test",
+        created_at=launched_at,
+        launched_at=launched_at,
+    )
     session.add(campaign)
     session.flush()
     return campaign
 
 
-def end_in_campaign(session: Session, campaign: Campaign, case: Case, state: str, closed_at: dt.datetime | None = NOW,
-                    skip_reason: str | None = None) -> CampaignCase:
+def end_in_campaign(
+    session: Session,
+    campaign: Campaign,
+    case: Case,
+    state: str,
+    closed_at: dt.datetime | None = NOW,
+    skip_reason: str | None = None,
+) -> CampaignCase:
     """Record how a case's automated phase ended in `campaign` (flushed)."""
-    row = CampaignCase(campaign_id=campaign.id, case_id=case.id, state=state, skip_reason=skip_reason,
-                       attempts_made=0 if state == "skipped" else 1, closed_at=None if state == "active" else closed_at)
+    row = CampaignCase(
+        campaign_id=campaign.id,
+        case_id=case.id,
+        state=state,
+        skip_reason=skip_reason,
+        attempts_made=0 if state == "skipped" else 1,
+        closed_at=None if state == "active" else closed_at,
+    )
     session.add(row)
     session.flush()
     return row

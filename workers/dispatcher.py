@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 
 from redis.exceptions import RedisError
 
@@ -70,7 +71,8 @@ class Dispatcher:
         policy = container.contact_policy
         with container.sessions() as session:
             return settle_pending(
-                session, container.clock.now(),
+                session,
+                container.clock.now(),
                 on_ended=lambda s, ended, now: plan_follow_ups(s, ended, policy, now),
             ).attempts
 
@@ -78,24 +80,33 @@ class Dispatcher:
         container = self._container
         clock, now = container.clock, container.clock.now()
         with container.sessions() as session:
-            requeued = reconciliation.requeue_lost_jobs(session, container.call_queue,
-                                                        now - clock.simulated(LOST_JOB_GRACE_SECONDS))
+            requeued = reconciliation.requeue_lost_jobs(
+                session, container.call_queue, now - clock.simulated(LOST_JOB_GRACE_SECONDS)
+            )
             adopted, redial = reconciliation.resolve_stuck_dialing(
-                session, container.telephony, container.call_queue, now - clock.simulated(self._reconcile_after), now)
+                session, container.telephony, container.call_queue, now - clock.simulated(self._reconcile_after), now
+            )
             finished = reconciliation.finish_silent_calls(
-                session, container.telephony, container.event_log,
-                now - clock.simulated(SILENT_CALL_GRACE_SECONDS) - _call_length(container), now)
+                session,
+                container.telephony,
+                container.event_log,
+                now - clock.simulated(SILENT_CALL_GRACE_SECONDS) - _call_length(container),
+                now,
+            )
         return requeued + adopted + redial + finished
 
     def _queue(self) -> int:
         container = self._container
         with container.sessions() as session:
             return scheduling.queue_due_attempts(
-                session, container.call_queue, container.clock.now(), container.settings.max_calls_in_progress)
+                session, container.call_queue, container.clock.now(), container.settings.max_calls_in_progress
+            )
 
     def _complete(self) -> int:
         with self._container.sessions() as session:
-            return len(campaigns.complete_finished(session, self._container.clock.now()))
+            completed = campaigns.complete_finished(session, self._container.clock.now())
+            session.commit()
+            return len(completed)
 
     def _is_leader(self) -> bool:
         try:
@@ -105,10 +116,10 @@ class Dispatcher:
             return False
 
     @staticmethod
-    def _duty(name: str, work) -> int:  # type: ignore[no-untyped-def]
+    def _duty(name: str, work: Callable[[], int]) -> int:
         try:
-            return int(work() or 0)
-        except Exception:  # noqa: BLE001 - keep the loop alive; the database is the source of truth
+            return work()
+        except Exception:
             log.exception("%s failed; retrying next round", name)
             return 0
 
@@ -117,10 +128,12 @@ def _call_length(container: Container) -> dt.timedelta:
     return dt.timedelta(seconds=container.settings.ring_timeout_seconds + container.settings.automated_call_seconds)
 
 
-def run_in_thread(container: Container, **options) -> tuple[threading.Thread, threading.Event]:  # type: ignore[no-untyped-def]
+def run_in_thread(
+    container: Container, reconcile_after_seconds: float | None = None
+) -> tuple[threading.Thread, threading.Event]:
     """Start a dispatcher in a daemon thread (tests, demo); set the returned event to stop it."""
     stop = threading.Event()
-    dispatcher = Dispatcher(container, **options)
+    dispatcher = Dispatcher(container, reconcile_after_seconds=reconcile_after_seconds)
     thread = threading.Thread(target=dispatcher.run_forever, args=(stop,), name="dispatcher", daemon=True)
     thread.start()
     return thread, stop

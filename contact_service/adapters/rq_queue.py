@@ -28,8 +28,12 @@ class CallQueue:
         """Put a dial job for each attempt on the queue (one round trip); returns how many."""
         jobs = [
             Queue.prepare_data(
-                DIAL_FUNCTION, args=(attempt_id,), job_id=dial_job_id(attempt_id), timeout=JOB_TIMEOUT_SECONDS,
-                result_ttl=0, failure_ttl=7 * 24 * 3600,
+                DIAL_FUNCTION,
+                args=(attempt_id,),
+                job_id=dial_job_id(attempt_id),
+                timeout=JOB_TIMEOUT_SECONDS,
+                result_ttl=0,
+                failure_ttl=7 * 24 * 3600,
             )
             for attempt_id in attempt_ids
         ]
@@ -46,9 +50,13 @@ class CallQueue:
         list is lost; enqueueing it again is safe even if that guess is wrong, because only the job that
         wins the database claim dials.
         """
-        waiting = {raw.decode() for raw in self._redis.lrange(self.queue.key, 0, -1)}
+        waiting = {raw.decode() if isinstance(raw, bytes) else raw for raw in self._redis.lrange(self.queue.key, 0, -1)}
         return {attempt_id for attempt_id in attempt_ids if dial_job_id(attempt_id) in waiting}
 
     def depth(self) -> int:
         """Jobs waiting in the dial queue."""
         return len(self.queue)
+
+    def clear(self) -> None:
+        """Drop every job waiting in the dial queue (a demo's leftovers; the database still holds every attempt)."""
+        self.queue.empty()  # type: ignore[no-untyped-call]  # rq leaves Queue.empty unannotated

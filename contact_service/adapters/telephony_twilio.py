@@ -10,6 +10,7 @@ from requests.exceptions import ConnectTimeout, RequestException
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from twilio.rest.api.v2010.account.call import CallInstance
 
 from contact_service.domain.call_outcome import BAD_NUMBER_ERROR_CODES
 from contact_service.services.telephony import CallRejected, CallRequest, ProviderCall, ProviderUnavailable
@@ -107,7 +108,7 @@ def _never_connected(exc: Exception) -> bool:
     return "NewConnectionError" in text or "Connection refused" in text or "Name or service not known" in text
 
 
-def _provider_call(call) -> ProviderCall:  # type: ignore[no-untyped-def]
+def _provider_call(call: CallInstance) -> ProviderCall:
     return ProviderCall(
         sid=call.sid,
         to=call.to,

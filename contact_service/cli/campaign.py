@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 import time
 from decimal import Decimal, InvalidOperation
 
 import click
-from sqlalchemy import select
 
-from contact_service.adapters.db.models import Campaign
-from contact_service.cli import Context, cli, fail, pass_context
-from contact_service.services import campaign_launch, campaigns
-from contact_service.services.campaign_launch import CampaignStateError, CaseSelection, Preview
-from contact_service.services.campaigns import CampaignError, CampaignSpec, CampaignStatus
+from contact_service.bootstrap import Container
+from contact_service.cli import Context, acting, actor_named, cli, fail, pass_context
+from contact_service.domain.states import FINISHED_CAMPAIGN
+from contact_service.read import campaigns as read_campaigns
+from contact_service.read.campaigns import CampaignProgress, CampaignRow
+from contact_service.read.pages import PageRequest
+from contact_service.use_cases import campaigns as use_cases
+from contact_service.use_cases.campaigns import CampaignSpec, CaseSelection, Preview
+
+LIST_PAGE = 500
 
 
 @cli.group()
@@ -35,86 +38,119 @@ def campaign() -> None:
 @click.option("--cps", type=int, help="Calls per second for this campaign.")
 @click.option("--max-attempts", type=int, help="Attempts per case in this campaign.")
 @click.option("--retry", "retries", multiple=True, help="OUTCOME=MINUTES before the next try (or OUTCOME=stop).")
+@acting
 @pass_context
-def create(context: Context, name: str, types, stages, states, min_balance, max_balance, case_numbers,  # type: ignore[no-untyped-def]
-           human_script, voicemail_script, cps, max_attempts, retries) -> None:
+def create(
+    context: Context,
+    name: str,
+    types: tuple[str, ...],
+    stages: tuple[str, ...],
+    states: tuple[str, ...],
+    min_balance: str | None,
+    max_balance: str | None,
+    case_numbers: tuple[str, ...],
+    human_script: str | None,
+    voicemail_script: str | None,
+    cps: int | None,
+    max_attempts: int | None,
+    retries: tuple[str, ...],
+    acting_as: str | None,
+) -> None:
     """Create a draft campaign over the selected cases."""
     selection = CaseSelection(
-        taxpayer_types=tuple(t.lower() for t in types), notice_stages=tuple(s.upper() for s in stages),
-        states=tuple(s.upper() for s in states), balance_min_cents=_cents("--min-balance", min_balance),
-        balance_max_cents=_cents("--max-balance", max_balance), case_numbers=tuple(case_numbers),
+        taxpayer_types=tuple(t.lower() for t in types),
+        notice_stages=tuple(s.upper() for s in stages),
+        states=tuple(s.upper() for s in states),
+        balance_min_cents=_cents("--min-balance", min_balance),
+        balance_max_cents=_cents("--max-balance", max_balance),
+        case_numbers=tuple(case_numbers),
     )
-    spec = CampaignSpec(name=name, selection=selection, human_script=human_script, voicemail_script=voicemail_script,
-                        calls_per_second=cps, max_attempts=max_attempts, retry_minutes=_retries(retries))
+    spec = CampaignSpec(
+        name=name,
+        selection=selection,
+        human_script=human_script,
+        voicemail_script=voicemail_script,
+        calls_per_second=cps,
+        max_attempts=max_attempts,
+        retry_minutes=_retries(retries),
+    )
     container = context.container
-    with container.sessions() as session:
-        try:
-            created = campaigns.create_campaign(session, spec, getpass.getuser(), container.settings,
-                                                container.clock.now())
-        except CampaignError as exc:
-            fail(str(exc))
-    click.echo(f"created campaign {created.id} {created.name!r} (draft): {created.calls_per_second} calls/s, "
-               f"{created.max_attempts} attempts per case")
+    created = use_cases.create_campaign(
+        container.unit_of_work(), actor_named(acting_as), spec, defaults=container.settings
+    )
+    click.echo(
+        f"created campaign {created.id} {created.name!r} (draft): {created.calls_per_second} calls/s, "
+        f"{created.max_attempts} attempts per case"
+    )
 
 
 @campaign.command()
 @click.argument("campaign_ref")
+@acting
 @pass_context
-def preview(context: Context, campaign_ref: str) -> None:
+def preview(context: Context, campaign_ref: str, acting_as: str | None) -> None:
     """Count the cases the campaign would call, and how many would be skipped for each reason."""
     container = context.container
-    with container.sessions() as session:
-        found = _find(session, campaign_ref)
-        result = campaign_launch.preview(session, CaseSelection.from_json(found.selection), container.contact_policy,
-                                         container.clock.now())
-    _print_counts(f"preview of {found.name!r}", result)
+    result = use_cases.preview_campaign(
+        container.unit_of_work(), actor_named(acting_as), campaign_ref, policy=container.contact_policy
+    )
+    _print_counts(f"preview of {result.campaign.name!r}", result.counts)
 
 
 @campaign.command()
 @click.argument("campaign_ref")
+@acting
 @pass_context
-def launch(context: Context, campaign_ref: str) -> None:
+def launch(context: Context, campaign_ref: str, acting_as: str | None) -> None:
     """Plan the first attempt of every eligible case and start calling."""
     container = context.container
-    with container.sessions() as session:
-        found = _find(session, campaign_ref)
-        try:
-            result = campaign_launch.launch(session, found.id, container.contact_policy, container.clock.now())
-        except CampaignStateError as exc:
-            fail(str(exc))
-    _print_counts(f"launched {found.name!r}", result)
+    result = use_cases.launch_campaign(
+        container.unit_of_work(), actor_named(acting_as), campaign_ref, policy=container.contact_policy
+    )
+    _print_counts(f"launched {result.campaign.name!r}", result.counts)
 
 
 @campaign.command()
 @click.argument("campaign_ref")
+@acting
 @pass_context
-def pause(context: Context, campaign_ref: str) -> None:
+def pause(context: Context, campaign_ref: str, acting_as: str | None) -> None:
     """Stop placing calls (calls already ringing finish); resume continues where it stopped."""
-    _transition(context, campaign_ref, campaigns.pause, "paused: no further call will be placed")
+    paused = use_cases.pause_campaign(context.container.unit_of_work(), actor_named(acting_as), campaign_ref)
+    click.echo(f"campaign {paused.name!r} paused: no further call will be placed")
 
 
 @campaign.command()
 @click.argument("campaign_ref")
+@acting
 @pass_context
-def resume(context: Context, campaign_ref: str) -> None:
+def resume(context: Context, campaign_ref: str, acting_as: str | None) -> None:
     """Continue a paused campaign."""
-    _transition(context, campaign_ref, campaigns.resume, "resumed")
+    resumed = use_cases.resume_campaign(context.container.unit_of_work(), actor_named(acting_as), campaign_ref)
+    click.echo(f"campaign {resumed.name!r} resumed")
 
 
 @campaign.command()
 @click.argument("campaign_ref")
+@acting
 @pass_context
-def cancel(context: Context, campaign_ref: str) -> None:
+def cancel(context: Context, campaign_ref: str, acting_as: str | None) -> None:
     """End the campaign: every call not yet placed is cancelled."""
-    _transition(context, campaign_ref, campaigns.cancel, "cancelled: every call not yet placed is cancelled")
+    cancelled = use_cases.cancel_campaign(context.container.unit_of_work(), actor_named(acting_as), campaign_ref)
+    click.echo(f"campaign {cancelled.name!r} cancelled: every call not yet placed is cancelled")
 
 
 @campaign.command("list")
 @pass_context
 def list_campaigns(context: Context) -> None:
     """Every campaign, newest first."""
+    rows: list[CampaignRow] = []
     with context.container.sessions() as session:
-        rows = session.scalars(select(Campaign).order_by(Campaign.id.desc())).all()
+        while True:
+            page = read_campaigns.list_campaigns(session, page=PageRequest(LIST_PAGE, len(rows)))
+            rows.extend(page.items)
+            if not page.items or len(rows) >= page.total:
+                break
     if not rows:
         click.echo("no campaigns yet")
     for row in rows:
@@ -130,23 +166,27 @@ def status(context: Context, campaign_ref: str, watch: bool, interval: float) ->
     """Attempts by state and outcome, cases by how they ended, skipped cases by reason."""
     container = context.container
     with container.sessions() as session:
-        campaign_id = _find(session, campaign_ref).id
+        campaign_id = read_campaigns.find_campaign(session, campaign_ref).id
     if watch:
         _watch(container, campaign_id, interval)
     with container.sessions() as session:
-        print_status(campaigns.campaign_status(session, campaign_id))
+        print_status(read_campaigns.campaign_progress(session, campaign_id))
 
 
-def print_status(report: CampaignStatus) -> None:
+def print_status(report: CampaignProgress) -> None:
     """The status report as an operator reads it: a header, then one aligned table per breakdown."""
     found = report.campaign
     click.echo(f"campaign {found.id} {found.name!r}: {found.status}, {found.calls_per_second} calls/s")
-    click.echo(f"  cases: {found.cases_selected} selected, {found.cases_planned} to call, "
-               f"{found.cases_skipped} skipped; {report.cases_done} done ({report.progress:.0%})")
-    sections = (("attempts by outcome", report.attempts_by_outcome),
-                ("attempts by state", report.attempts_by_state),
-                ("cases by result", {k: v for k, v in report.cases_by_state.items() if k != "skipped"}),
-                ("cases skipped, by reason", report.skipped_by_reason))
+    click.echo(
+        f"  cases: {found.cases_selected} selected, {found.cases_planned} to call, "
+        f"{found.cases_skipped} skipped; {report.cases_done} done ({report.progress:.0%})"
+    )
+    sections = (
+        ("attempts by outcome", report.attempts_by_outcome),
+        ("attempts by state", report.attempts_by_state),
+        ("cases by result", {k: v for k, v in report.cases_by_state.items() if k != "skipped"}),
+        ("cases skipped, by reason", report.skipped_by_reason),
+    )
     for title, counts in sections:
         if not counts:
             continue
@@ -156,54 +196,43 @@ def print_status(report: CampaignStatus) -> None:
             click.echo(f"    {key:<32}{value:>8}{value / total:>8.0%}")
 
 
-def _watch(container, campaign_id: int, interval: float) -> None:  # type: ignore[no-untyped-def]
+def _watch(container: Container, campaign_id: int, interval: float) -> None:
     """A live progress bar of cases done, with the outcome counts, until the campaign ends."""
     with container.sessions() as session:
-        planned = campaigns.campaign_status(session, campaign_id).campaign.cases_planned
+        planned = read_campaigns.find_campaign(session, campaign_id).cases_planned
     shown = 0
     try:
-        with click.progressbar(length=max(planned, 1), label="cases done", show_pos=True,
-                               file=sys.stdout if sys.stdout.isatty() else sys.stderr) as bar:
+        with click.progressbar(
+            length=max(planned, 1),
+            label="cases done",
+            show_pos=True,
+            file=sys.stdout if sys.stdout.isatty() else sys.stderr,
+        ) as bar:
             while True:
                 with container.sessions() as session:
-                    report = campaigns.campaign_status(session, campaign_id)
-                bar.label = "cases done  " + ", ".join(f"{k} {v}" for k, v in sorted(report.attempts_by_outcome.items()))
+                    report = read_campaigns.campaign_progress(session, campaign_id)
+                bar.label = "cases done  " + ", ".join(
+                    f"{k} {v}" for k, v in sorted(report.attempts_by_outcome.items())
+                )
                 bar.update(report.cases_done - shown)
                 shown = report.cases_done
-                if report.campaign.status in ("completed", "cancelled"):
+                if report.campaign.status in FINISHED_CAMPAIGN:
                     break
                 time.sleep(interval)
     except KeyboardInterrupt:
         click.echo("\nstopped watching (the campaign goes on)")
 
 
-def _transition(context: Context, campaign_ref: str, action, message: str) -> None:  # type: ignore[no-untyped-def]
-    container = context.container
-    with container.sessions() as session:
-        found = _find(session, campaign_ref)
-        try:
-            action(session, found.id, container.clock.now())
-        except CampaignStateError as exc:
-            fail(str(exc))
-    click.echo(f"campaign {found.name!r} {message}")
-
-
-def _find(session, campaign_ref: str) -> Campaign:  # type: ignore[no-untyped-def]
-    try:
-        return campaigns.find_campaign(session, campaign_ref)
-    except LookupError as exc:
-        fail(str(exc))
-    raise AssertionError  # unreachable
-
-
 def _print_counts(title: str, result: Preview) -> None:
-    click.echo(f"{title}: {result.selected} cases selected, {result.planned} to call, "
-               f"{sum(result.skipped.values())} skipped")
+    click.echo(
+        f"{title}: {result.selected} cases selected, {result.planned} to call, {sum(result.skipped.values())} skipped"
+    )
     for reason, count in sorted(result.skipped.items(), key=lambda item: -item[1]):
         click.echo(f"  skipped, {reason}: {count}")
     if result.delayed_by_frequency_cap:
-        click.echo(f"  to call later, frequency cap (called in another campaign recently): "
-                   f"{result.delayed_by_frequency_cap}")
+        click.echo(
+            f"  to call later, frequency cap (called in another campaign recently): {result.delayed_by_frequency_cap}"
+        )
 
 
 def _cents(option: str, value: str | None) -> int | None:

@@ -1,15 +1,18 @@
-"""`contact-service cases ...`: case intake."""
+"""`contact-service cases ...`: case intake, as the `--as` actor (default: the login name), audited."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from contact_service.adapters.db.case_store import CaseStore
-from contact_service.cli import EXIT_INPUT_PROBLEMS, EXIT_OK, Context, cli, fail, pass_context
-from contact_service.services.case_import import CaseFileError, ImportSummary, import_cases
+from contact_service.cli import EXIT_INPUT_PROBLEMS, EXIT_OK, Context, acting, actor_named, cli, fail, pass_context
+from contact_service.use_cases.cases import ImportSummary, import_cases
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 
 @cli.group()
@@ -20,28 +23,30 @@ def cases() -> None:
 @cases.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--quiet", is_flag=True, help="Print only the summary, not each rejected row.")
+@acting
 @pass_context
-def import_command(context: Context, file: Path, quiet: bool) -> None:
-    """Import (or update) cases from a CSV case file. Rejected rows are reported; good rows are kept."""
+def import_command(context: Context, file: Path, quiet: bool, acting_as: str | None) -> None:
+    """Import (or update) cases from a CSV case file. Rejected rows are reported; good rows are kept.
+
+    An unusable file ("<file>: <why>; nothing was imported") exits 2 through the root command's refusal
+    handling."""
     try:
         handle = file.open("rb")
     except OSError as exc:
         fail(f"{file}: cannot read: {exc.strerror}")
     container = context.container
-    with handle, _Progress(file) as progress, CaseStore(container.engine) as store:
-        try:
-            summary = import_cases(
-                handle,
-                store,
-                container.clock,
-                source_name=str(file),
-                batch_size=container.settings.import_batch_size,
-                workers=container.settings.import_workers,
-                on_rejection=None if quiet else (lambda rejection: click.echo(f"{file}: {rejection}")),
-                on_progress=progress.update,
-            )
-        except CaseFileError as exc:
-            fail(f"{file}: {exc}; nothing was imported")
+    with handle, _Progress(file) as progress, container.case_store() as store:
+        summary = import_cases(
+            container.unit_of_work(),
+            actor_named(acting_as),
+            handle,
+            store,
+            source_name=str(file),
+            batch_size=container.settings.import_batch_size,
+            workers=container.settings.import_workers,
+            on_rejection=None if quiet else (lambda rejection: click.echo(f"{file}: {rejection}")),
+            on_progress=progress.update,
+        )
     _print_summary(file, summary)
     sys.exit(EXIT_OK if summary.clean else EXIT_INPUT_PROBLEMS)
 
@@ -57,7 +62,7 @@ class _Progress:
 
     def __init__(self, file: Path) -> None:
         self._size = file.stat().st_size if file.exists() else 0
-        self._bar = None
+        self._bar: ProgressBar[int] | None = None
         self._bytes = 0
         self._next_line = 100_000
 
@@ -67,7 +72,7 @@ class _Progress:
             self._bar.__enter__()
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, *exc_info: Any) -> None:
         if self._bar is not None:
             self._bar.__exit__(*exc_info)
 
@@ -79,5 +84,3 @@ class _Progress:
             percent = f" ({100 * bytes_read // self._size}%)" if self._size else ""
             click.echo(f"... {rows} rows{percent}", err=True)
             self._next_line += 100_000
-
-

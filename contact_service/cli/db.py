@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from sqlalchemy.exc import OperationalError
 
 from contact_service.adapters.db import migrate
 from contact_service.cli import Context, cli, fail, pass_context
@@ -22,8 +21,8 @@ def upgrade(context: Context, revision: str) -> None:
     engine = context.container.engine
     try:
         migrate.upgrade(engine, revision)
-    except OperationalError as exc:
-        fail(f"cannot reach the database at {engine.url.render_as_string(hide_password=True)}: {exc.orig}")
+    except migrate.DatabaseUnreachable as exc:
+        fail(f"cannot reach the database at {engine.url.render_as_string(hide_password=True)}: {exc}")
     click.echo(f"database at revision {migrate.current_revision(engine)}")
 
 

@@ -18,24 +18,28 @@ import click
 from redis import Redis
 from redis.exceptions import RedisError
 
-from contact_service.adapters.clock import SimulatedClock
 from contact_service.adapters.db import migrate
-from contact_service.adapters.db.case_store import CaseStore
 from contact_service.adapters.rq_queue import CallQueue
 from contact_service.bootstrap import Container
-from contact_service.cli import EXIT_UNUSABLE, Context, cli, fail, pass_context
+from contact_service.cli import EXIT_UNUSABLE, Context, actor_named, cli, fail, pass_context
 from contact_service.cli.campaign import print_status
 from contact_service.cli.local_stack import LocalStack, free_port
-from contact_service.services import campaign_launch, campaigns
-from contact_service.services.case_import import import_cases
-from contact_service.services.campaigns import CampaignSpec
-from contact_service.services.escalation import sweep
+from contact_service.clock import SimulatedClock
+from contact_service.domain.states import FINISHED_CAMPAIGN, CampaignStatus
+from contact_service.read import campaigns as read_campaigns
 from contact_service.services.synthetic_cases import write_synthetic_cases
+from contact_service.use_cases import campaigns as campaign_actions
+from contact_service.use_cases import cases as case_actions
+from contact_service.use_cases.call_lists import run_escalation_sweep
+from contact_service.use_cases.campaigns import CampaignSpec
 
 DEMO_DIR = Path("var/demo")
-REDIS_HELP = ("Redis is not reachable at {url}. The dialer's queue and call budgets live there.\n"
-              "Start it with:  redis-server --daemonize yes   (or: sudo systemctl start redis)\n"
-              "or point REDIS_URL at one.")
+DEMO_ACTOR = actor_named("demo")  # the audit trail says the demo imported, launched and swept
+REDIS_HELP = (
+    "Redis is not reachable at {url}. The dialer's queue and call budgets live there.\n"
+    "Start it with:  redis-server --daemonize yes   (or: sudo systemctl start redis)\n"
+    "or point REDIS_URL at one."
+)
 
 
 def next_monday(today: dt.date) -> dt.date:
@@ -62,8 +66,11 @@ def demo(context: Context, case_count: int, seed: int, speed: float, cps: int, w
     for stale in DEMO_DIR.glob("demo.db*"):
         stale.unlink()
     settings = base.replace(
-        database_url=f"sqlite:///{database}", clock=clock.spec(), public_base_url=f"http://127.0.0.1:{web_port}",
-        telephony_provider="simulator", simulator_url=f"http://127.0.0.1:{simulator_port}",
+        database_url=f"sqlite:///{database}",
+        clock=clock.spec(),
+        public_base_url=f"http://127.0.0.1:{web_port}",
+        telephony_provider="simulator",
+        simulator_url=f"http://127.0.0.1:{simulator_port}",
         account_calls_per_second=max(cps, base.account_calls_per_second),
     )
     container = Container(settings=settings, clock=clock)
@@ -75,23 +82,33 @@ def demo(context: Context, case_count: int, seed: int, speed: float, cps: int, w
 
     env = {key: value for key, value in os.environ.items() if not key.startswith(("CONTACT_", "TWILIO_"))}
     env.update(
-        DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url, PUBLIC_BASE_URL=settings.public_base_url,
-        CONTACT_CLOCK=settings.clock, CONTACT_TELEPHONY_PROVIDER="simulator", CONTACT_SIMULATOR_URL=settings.simulator_url,
-        CONTACT_ACCOUNT_CALLS_PER_SECOND=str(settings.account_calls_per_second), CONTACT_LOG_LEVEL="WARNING",
-        TWILIO_ACCOUNT_SID=settings.twilio_account_sid, TWILIO_AUTH_TOKEN=settings.twilio_auth_token,
+        DATABASE_URL=settings.database_url,
+        REDIS_URL=settings.redis_url,
+        PUBLIC_BASE_URL=settings.public_base_url,
+        CONTACT_CLOCK=settings.clock,
+        CONTACT_TELEPHONY_PROVIDER="simulator",
+        CONTACT_SIMULATOR_URL=settings.simulator_url,
+        CONTACT_ACCOUNT_CALLS_PER_SECOND=str(settings.account_calls_per_second),
+        CONTACT_LOG_LEVEL="WARNING",
+        TWILIO_ACCOUNT_SID=settings.twilio_account_sid,
+        TWILIO_AUTH_TOKEN=settings.twilio_auth_token,
     )
     stack = LocalStack(env=env, log_dir=DEMO_DIR / "logs")
     click.echo(f"starting:  simulator, web (gunicorn), dispatcher, {workers} RQ workers    logs: {stack.log_dir}/")
     try:
         # A compressed minute of patience would be milliseconds of real time: give answering machines room
         # to hear the voicemail redirect (the simulator's knob; none of the service's rules change).
-        stack.start_all(web_port, simulator_port, workers,
-                        ["--seed", str(seed), "--cps", str(max(cps * 2, 50)), "--silence-patience", str(600)])
+        stack.start_all(
+            web_port,
+            simulator_port,
+            workers,
+            ["--seed", str(seed), "--cps", str(max(cps * 2, 50)), "--silence-patience", str(600)],
+        )
         stack.wait_ready(settings.public_base_url, simulator_port)
         campaign_id = _launch(container, cps)
         _watch(container, stack, campaign_id, timeout)
         with container.sessions() as session:
-            report = campaigns.campaign_status(session, campaign_id)
+            report = read_campaigns.campaign_progress(session, campaign_id)
     except RuntimeError as exc:
         fail(f"demo: {exc}")
     finally:
@@ -115,27 +132,39 @@ def _import_cases(container: Container, count: int, seed: int, today: dt.date) -
     case_file.parent.mkdir(parents=True, exist_ok=True)
     with case_file.open("w", encoding="utf-8", newline="") as stream:
         write_synthetic_cases(stream, count, today=today - dt.timedelta(days=1), seed=seed, prefix="DEMO")
-    with case_file.open("rb") as handle, CaseStore(container.engine) as store:
-        summary = import_cases(handle, store, container.clock, source_name=str(case_file),
-                               batch_size=container.settings.import_batch_size, workers=1)
-    click.echo(f"cases:     {summary.rows_imported} synthetic cases imported from {case_file} "
-               f"(every US time zone and taxpayer type)")
+    with case_file.open("rb") as handle, container.case_store() as store:
+        summary = case_actions.import_cases(
+            container.unit_of_work(),
+            DEMO_ACTOR,
+            handle,
+            store,
+            source_name=str(case_file),
+            batch_size=container.settings.import_batch_size,
+            workers=1,
+        )
+    click.echo(
+        f"cases:     {summary.rows_imported} synthetic cases imported from {case_file} "
+        f"(every US time zone and taxpayer type)"
+    )
 
 
 def _purge_dial_queue(container: Container) -> None:
     """Jobs a previous demo left in Redis belong to another database."""
-    CallQueue(container.redis).queue.empty()
+    CallQueue(container.redis).clear()
     for key in container.redis.scan_iter(match="contact_service:*"):
         container.redis.delete(key)
 
 
 def _launch(container: Container, cps: int) -> int:
-    with container.sessions() as session:
-        campaign = campaigns.create_campaign(
-            session, CampaignSpec(name="demo", calls_per_second=cps), "demo", container.settings, container.clock.now())
-        result = campaign_launch.launch(session, campaign.id, container.contact_policy, container.clock.now())
-    click.echo(f"campaign:  'demo' launched: {result.selected} cases selected, {result.planned} to call, "
-               f"{sum(result.skipped.values())} skipped")
+    spec = CampaignSpec(name="demo", calls_per_second=cps)
+    campaign = campaign_actions.create_campaign(container.unit_of_work(), DEMO_ACTOR, spec, defaults=container.settings)
+    result = campaign_actions.launch_campaign(
+        container.unit_of_work(), DEMO_ACTOR, campaign.id, policy=container.contact_policy
+    ).counts
+    click.echo(
+        f"campaign:  'demo' launched: {result.selected} cases selected, {result.planned} to call, "
+        f"{sum(result.skipped.values())} skipped"
+    )
     for reason, count in sorted(result.skipped.items(), key=lambda item: -item[1]):
         click.echo(f"             skipped, {reason}: {count}")
     return campaign.id
@@ -148,19 +177,21 @@ def _watch(container: Container, stack: LocalStack, campaign_id: int, timeout: f
     while True:
         stack.check_alive()
         with container.sessions() as session:
-            report = campaigns.campaign_status(session, campaign_id)
+            report = read_campaigns.campaign_progress(session, campaign_id)
         planned = max(report.campaign.cases_planned, 1)
         filled = int(30 * report.cases_done / planned)
         outcomes = ", ".join(f"{key} {value}" for key, value in sorted(report.attempts_by_outcome.items()))
-        line = (f"  [{'#' * filled}{'.' * (30 - filled)}] {report.cases_done}/{planned} cases done | "
-                f"simulated {container.clock.now():%a %H:%M} UTC | {outcomes}")
+        line = (
+            f"  [{'#' * filled}{'.' * (30 - filled)}] {report.cases_done}/{planned} cases done | "
+            f"simulated {container.clock.now():%a %H:%M} UTC | {outcomes}"
+        )
         if sys.stdout.isatty():
             click.echo("\r" + line[:200].ljust(len(last_line)), nl=False)
-        elif time.monotonic() - started > 5 or report.campaign.status == "completed":
+        elif time.monotonic() - started > 5 or report.campaign.status == CampaignStatus.COMPLETED:
             click.echo(line)
             started = time.monotonic()
         last_line = line
-        if report.campaign.status in ("completed", "cancelled"):
+        if report.campaign.status in FINISHED_CAMPAIGN:
             if sys.stdout.isatty():
                 click.echo("")
             click.echo(f"campaign completed in {time.monotonic() - deadline + timeout:.0f} s real time")
@@ -173,11 +204,12 @@ def _watch(container: Container, stack: LocalStack, campaign_id: int, timeout: f
 def _escalate(container: Container) -> None:
     """Run the escalation sweep once, as the scheduler would, and say what went onto the call lists."""
     grace = dt.timedelta(days=container.settings.escalation_grace_days)
-    with container.sessions() as session:
-        result = sweep(session, container.clock.now(), grace)
+    result = run_escalation_sweep(container.unit_of_work(), DEMO_ACTOR, grace=grace)
     listed = ", ".join(f"{segment} {count}" for segment, count in sorted(result.listed.items())) or "none"
-    click.echo(f"\nescalation: {result.total_listed} cases onto representatives' call lists now ({listed}); "
-               f"voicemail and reached cases wait {grace.days} days for a callback first")
+    click.echo(
+        f"\nescalation: {result.total_listed} cases onto representatives' call lists now ({listed}); "
+        f"voicemail and reached cases wait {grace.days} days for a callback first"
+    )
 
 
 def _where_next(database_url: str, name: str) -> None:

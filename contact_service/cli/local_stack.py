@@ -20,7 +20,8 @@ def free_port() -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 @dataclass
@@ -29,9 +30,9 @@ class LocalStack:
 
     env: dict[str, str]
     log_dir: Path
-    processes: dict[str, subprocess.Popen] = field(default_factory=dict)  # type: ignore[type-arg]
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
-    def start(self, name: str, command: list[str]) -> subprocess.Popen:  # type: ignore[type-arg]
+    def start(self, name: str, command: list[str]) -> subprocess.Popen[bytes]:
         """Start one named process; its output goes to <log_dir>/<name>.log."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = (self.log_dir / f"{name}.log").open("ab")
@@ -42,10 +43,29 @@ class LocalStack:
     def start_all(self, web_port: int, simulator_port: int, workers: int, simulator_options: list[str]) -> None:
         """The whole deployment (what the Procfile lists, plus the simulator)."""
         python = sys.executable
-        self.start("simulator", [python, "-m", "contact_service", "simulator", "--port", str(simulator_port),
-                                 *simulator_options])
-        self.start("web", [python, "-m", "gunicorn", "--workers", "2", "--worker-class", "gthread", "--threads", "8",
-                           "--bind", f"127.0.0.1:{web_port}", "--log-level", "warning", "contact_service.wsgi:app"])
+        self.start(
+            "simulator",
+            [python, "-m", "contact_service", "simulator", "--port", str(simulator_port), *simulator_options],
+        )
+        self.start(
+            "web",
+            [
+                python,
+                "-m",
+                "gunicorn",
+                "--workers",
+                "2",
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "8",
+                "--bind",
+                f"127.0.0.1:{web_port}",
+                "--log-level",
+                "warning",
+                "contact_service.wsgi:app",
+            ],
+        )
         self.start("dispatcher", [python, "-m", "contact_service", "dispatcher"])
         for number in range(1, workers + 1):
             self.start(f"worker-{number}", [python, "-m", "contact_service", "worker"])

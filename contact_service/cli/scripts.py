@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 from pathlib import Path
 
 import click
 
-from contact_service.cli import EXIT_INPUT_PROBLEMS, EXIT_OK, Context, cli, fail, pass_context
+from contact_service.cli import EXIT_INPUT_PROBLEMS, EXIT_OK, Context, acting, actor_named, cli, fail, pass_context
 from contact_service.domain.script_guard import ScriptKind, Violation, check_template
-from contact_service.services.call_scripts import ScriptRefused, parse_script_file, register_script
+from contact_service.services.call_scripts import parse_script_file
+from contact_service.use_cases.scripts import register_script
 
 KINDS = click.Choice([kind.value for kind in ScriptKind])
 
@@ -39,24 +39,24 @@ def check(file: Path, kind: str | None) -> None:
 @click.argument("name")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--kind", type=KINDS, help="human (default) or voicemail.")
-@click.option("--by", "created_by", default=None, help="Who registers it (default: the login name).")
+@click.option("--by", "created_by", default=None, hidden=True, help="Older spelling of --as.")
+@acting
 @pass_context
-def register(context: Context, name: str, file: Path, kind: str | None, created_by: str | None) -> None:
+def register(
+    context: Context, name: str, file: Path, kind: str | None, created_by: str | None, acting_as: str | None
+) -> None:
     """Register a template under NAME for campaigns to use; refused if the guard finds anything."""
     body, script_kind = parse_script_file(_read(file), ScriptKind(kind) if kind else None)
+    # The guard runs here first so that a refusal is reported as `scripts check` reports it (one line per
+    # violation, exit 1); the use case checks again before storing anything.
+    violations = check_template(body, script_kind)
+    if violations:
+        _print_violations(file, violations)
+        click.echo(f"{file}: refused, {len(violations)} violation(s)")
+        sys.exit(EXIT_INPUT_PROBLEMS)
     container = context.container
-    with container.sessions() as session:
-        try:
-            script = register_script(
-                session, name, script_kind, body, created_by or getpass.getuser(), container.clock.now()
-            )
-        except ScriptRefused as refused:
-            _print_violations(file, refused.violations)
-            click.echo(f"{file}: refused, {len(refused.violations)} violation(s)")
-            sys.exit(EXIT_INPUT_PROBLEMS)
-        except ValueError as exc:
-            fail(str(exc))
-    click.echo(f"registered {script_kind.value} script {name!r} (id {script.id})")
+    script = register_script(container.unit_of_work(), actor_named(acting_as or created_by), name, script_kind, body)
+    click.echo(f"registered {script.kind.value} script {name!r} (id {script.id})")
 
 
 def _read(file: Path) -> str:

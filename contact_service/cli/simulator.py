@@ -16,14 +16,23 @@ DEFAULT_PORT = 8765
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", type=int, default=None, help="Port [default: the port of settings.simulator_url, 8765].")
-@click.option("--speed", type=float, default=None,
-              help="Simulated time runs this many times faster [default: the speed of CONTACT_CLOCK, else 1].")
+@click.option(
+    "--speed",
+    type=float,
+    default=None,
+    help="Simulated time runs this many times faster [default: the speed of CONTACT_CLOCK, else 1].",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the persona mix and of injected faults.")
 @click.option("--cps", type=int, default=50, show_default=True, help="Call starts per second for the account.")
 @click.option("--duplicate-rate", type=float, default=0.0, show_default=True, help="Share of callbacks sent twice.")
 @click.option("--reorder-rate", type=float, default=0.0, show_default=True, help="Share of status callbacks held back.")
-@click.option("--silence-patience", type=float, default=60.0, show_default=True,
-              help="Simulated seconds of silence before whoever answered hangs up.")
+@click.option(
+    "--silence-patience",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Simulated seconds of silence before whoever answered hangs up.",
+)
 @pass_context
 def simulator(
     context: Context,
@@ -44,7 +53,7 @@ def simulator(
                 # The service's own credentials, so its SDK calls authenticate and its signature checks pass.
                 "account_sid": settings.twilio_account_sid,
                 "auth_token": settings.twilio_auth_token,
-                "speed": speed if speed is not None else getattr(context.container.clock, "speed", 1.0),
+                "speed": speed if speed is not None else context.container.clock.speed,
                 "seed": seed,
                 "cps": cps,
                 "duplicate_rate": duplicate_rate,

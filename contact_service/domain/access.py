@@ -1,9 +1,11 @@
-"""Who may do what through the API: roles and the permissions each carries."""
+"""The one access policy: roles, the permissions each carries, and what each actor may see."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from contact_service.domain.errors import Forbidden
 
 
 class Role(StrEnum):
@@ -23,6 +25,8 @@ class Permission(StrEnum):
     RECORD_RESPONSES = "record_responses"
     WORK_LISTS = "work_lists"  # take next, disposition, release
     MANAGE_LISTS = "manage_lists"  # assign representatives, see every list
+    IMPORT_CASES = "import_cases"  # load or update cases from a case file
+    MANAGE_TOKENS = "manage_tokens"  # issue and revoke API tokens
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -57,3 +61,22 @@ class Actor:
 
 
 SYSTEM = Actor("contact-service", ActorRole.SYSTEM)
+# The call-centre platform behind the official line: it reports inbound callbacks (signed, not by token).
+CALL_CENTRE_PLATFORM = Actor("call-centre-platform", ActorRole.SYSTEM)
+
+
+def authorize(actor: Actor, permission: Permission) -> None:
+    """Raise Forbidden unless `actor` carries `permission` (every use case asks this first)."""
+    if not actor.can(permission):
+        raise Forbidden(f"a {actor.role} may not {permission.value.replace('_', ' ')}", permission.value)
+
+
+def sees_every_list(actor: Actor) -> bool:
+    """Supervisors, operators and viewers see every call list; a representative only the lists assigned to her."""
+    return actor.role is not Role.REPRESENTATIVE
+
+
+def may_work_claim(actor: Actor, claimed_by: str | None) -> bool:
+    """Whether `actor` may record a disposition on, or release, a case claimed by `claimed_by`: the claimant,
+    or whoever manages the lists (a supervisor, the service itself)."""
+    return claimed_by == actor.name or actor.can(Permission.MANAGE_LISTS)

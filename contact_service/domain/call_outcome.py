@@ -82,7 +82,12 @@ def answered_by(events: Iterable[CallFacts]) -> str | None:
     found = [event.answered_by for event in events if event.answered_by]
     # A definite verdict beats "unknown" whichever arrived first.
     definite = [value for value in found if value != "unknown"]
-    return (definite or found or [None])[0]
+    return (definite or found)[0] if found else None
+
+
+def is_machine_verdict(answered_by: str | None) -> bool:
+    """A machine whose greeting has ended (with DetectMessageEnd); `machine_start` comes too early."""
+    return answered_by in MACHINE_ANSWERS and answered_by != "machine_start"
 
 
 def classify(events: Iterable[CallFacts]) -> Classification | None:

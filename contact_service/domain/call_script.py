@@ -28,9 +28,7 @@ FALLBACK_VOICEMAIL_TEXT: Final = (
     "This is a message from the Internal Revenue Service, the IRS. "
     "Please call us back at 1-800-829-1040. Again, that number is 1-800-829-1040. Thank you."
 )
-MENU_PROMPT: Final = (
-    "To hear this message again, press 1. To be connected to the IRS at 1-800-829-1040 now, press 2."
-)
+MENU_PROMPT: Final = "To hear this message again, press 1. To be connected to the IRS at 1-800-829-1040 now, press 2."
 CONNECTING_TEXT: Final = "Please hold while we connect you to the IRS at 1-800-829-1040."
 GOODBYE_TEXT: Final = "Thank you. Goodbye."
 
@@ -39,13 +37,17 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 
 def render(template: str, name: str) -> str:
-    """Substitute the addressee's name for {name}; nothing else is ever substituted (no str.format, no attribute access)."""
+    """Substitute the addressee's name for {name}; nothing else is ever substituted (no str.format).
+
+    No attribute access or format specs either: it is a literal replacement.
+    """
     # str.replace is one literal pass: a name containing "{name}" or "{0}" is never expanded again.
     return template.replace(NAME_PLACEHOLDER, name)
 
 
 def speakable_name(name: str) -> str:
-    """The name as it may be spoken: whitespace collapsed, characters other than letters, spaces, apostrophes, hyphens, periods, commas and ampersands removed."""
+    """The name as it may be spoken: whitespace collapsed, everything else removed but letters, spaces,
+    apostrophes, hyphens, periods, commas and ampersands."""
     # NFKC first, so fullwidth digits become digits (and are removed) instead of surviving as "letters".
     text = unicodedata.normalize("NFKC", name or "").translate(_APOSTROPHES)
     kept = "".join(ch if ch.isalpha() or ch in _NAME_PUNCTUATION else " " if ch.isspace() else "" for ch in text)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import TypeVar, cast
 
 from contact_service.domain.cases import Hold, NoticeStage, TaxpayerType, collection_statute_date
 from contact_service.domain.phone import InvalidPhoneNumber, PhoneNumber, parse_phone
@@ -25,6 +28,9 @@ CASE_COLUMNS = (
     "poa_on_file",
     "tin_last4",
 )
+
+T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
 
 MAX_BALANCE_CENTS = 10**14  # one trillion dollars: anything above is a data error, not a tax debt
 MAX_NAME_LENGTH = 200
@@ -72,13 +78,14 @@ def parse_case_row(fields: dict[str, str], today: dt.date) -> CaseRecord | list[
     """Validate one row (column name -> raw text). `today` bounds the dates: notices are not mailed in the future."""
     problems: list[RowProblem] = []
 
-    def check(column: str, parse):  # type: ignore[no-untyped-def]
+    def check(column: str, parse: Callable[[str], T]) -> T:
         raw = (fields.get(column) or "").strip()
         try:
             return parse(raw)
         except ValueError as exc:
             problems.append(RowProblem(column, str(exc)))
-            return None
+            # Never built into a record: a row with problems returns them instead.
+            return cast(T, None)
 
     case_number = check("case_id", _case_id)
     taxpayer_type = check("taxpayer_type", lambda raw: _choice(raw, TaxpayerType, lowercase=True))
@@ -130,7 +137,7 @@ def _case_id(raw: str) -> str:
     return raw
 
 
-def _choice(raw: str, enum, lowercase: bool):  # type: ignore[no-untyped-def]
+def _choice(raw: str, enum: type[E], lowercase: bool) -> E:
     _required(raw)
     value = raw.lower() if lowercase else raw.upper()
     try:

@@ -60,25 +60,36 @@ class CaseFacts:
     responded: bool = False
 
 
+class Action(StrEnum):
+    """What the policy says to do with a call right now."""
+
+    DIAL = "dial"
+    DEFER = "defer"
+    SKIP = "skip"
+
+
 @dataclass(frozen=True)
 class Decision:
     """Dial now, wait until `until`, or never (skip, with the reason)."""
 
-    action: str  # "dial" | "defer" | "skip"
+    action: Action
     until: dt.datetime | None = None
     reason: SkipReason | None = None
 
     @classmethod
     def dial(cls) -> Decision:
-        return cls("dial")
+        """Call now."""
+        return cls(Action.DIAL)
 
     @classmethod
     def defer(cls, until: dt.datetime) -> Decision:
-        return cls("defer", until=until)
+        """Call, but not before `until`."""
+        return cls(Action.DEFER, until=until)
 
     @classmethod
     def skip(cls, reason: SkipReason) -> Decision:
-        return cls("skip", reason=reason)
+        """Do not call (automation must leave the case alone)."""
+        return cls(Action.SKIP, reason=reason)
 
 
 def ineligibility(case: CaseFacts, today: dt.date, policy: ContactPolicy) -> SkipReason | None:

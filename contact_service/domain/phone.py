@@ -65,7 +65,7 @@ def _region_and_type(number: phonenumbers.PhoneNumber) -> tuple[str | None, int]
     +1 again; doing it once makes bulk imports about three times faster.
     """
     region = phonenumbers.region_code_for_number(number)
-    if region is None:
+    if region is None or number.country_code is None:
         return None, PhoneNumberType.UNKNOWN
     metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(number.country_code, region)
     if metadata is None:
@@ -80,7 +80,7 @@ def number_zones(number: phonenumbers.PhoneNumber) -> frozenset[str] | None:
 
 
 def _zones_of_type(number: phonenumbers.PhoneNumber, kind: int) -> frozenset[str] | None:
-    if not phonenumbers.is_number_type_geographical(kind, number.country_code):
+    if number.country_code is None or not phonenumbers.is_number_type_geographical(kind, number.country_code):
         return None
     zones = frozenset(number_timezone.time_zones_for_geographical_number(number))
     if not zones or UNKNOWN_ZONE in zones:

@@ -23,9 +23,26 @@ _OFFICIAL_DIGITS = ("18008291040", "8008291040")
 
 # Typographic variants a scammer (or a word processor) uses; all map one character to one, keeping positions.
 _CHAR_MAP = str.maketrans(
-    {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'", "`": "'", "\u2010": "-", "\u2011": "-",
-     "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-", "\r": "\n", "\u2028": "\n",
-     "\u2029": "\n", "\x0b": "\n", "\x0c": "\n", "\x85": "\n"}
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u02bc": "'",
+        "\u00b4": "'",
+        "`": "'",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\r": "\n",
+        "\u2028": "\n",
+        "\u2029": "\n",
+        "\x0b": "\n",
+        "\x0c": "\n",
+        "\x85": "\n",
+    }
 )
 
 _MESSAGES = {
@@ -89,7 +106,10 @@ class _Found:
 
 
 def check_template(template: str, kind: ScriptKind) -> list[Violation]:
-    """Check a script template at registration: placeholders allowed are only {name}; it is checked as rendered with a sample name and also as written."""
+    """Check a script template at registration; the only placeholder allowed is {name}.
+
+    It is checked as rendered with a sample name and also as written.
+    """
     kind = ScriptKind(kind)  # a plain "voicemail" string must not slip through as the laxer kind
     text = _normalize(template)
     whole = _excerpt(text)
@@ -115,7 +135,10 @@ def check_rendered(text: str, kind: ScriptKind) -> list[Violation]:
 
 
 def spoken_numbers(text: str) -> list[str]:
-    """Every phone number found in the text by phonenumbers.PhoneNumberMatcher (region US, Leniency.POSSIBLE), as E.164."""
+    """Every phone number found in the text, as E.164.
+
+    Found by phonenumbers.PhoneNumberMatcher (region US, Leniency.POSSIBLE), never by a regex.
+    """
     return [e164 for _, _, e164, _ in _phone_matches(_normalize(text))]
 
 

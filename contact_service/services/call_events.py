@@ -12,11 +12,12 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, exists, select
+from sqlalchemy import Connection, Engine, exists, select
+from sqlalchemy.exc import SQLAlchemyError
 
-from contact_service.adapters.db.event_log import EventLog
+from contact_service.adapters.db.event_log import EventLog, EventLogUnavailable
 from contact_service.adapters.db.models import CallAttempt, CallEvent
-from contact_service.domain.call_outcome import FINAL_STATUSES, MACHINE_ANSWERS
+from contact_service.domain.call_outcome import FINAL_STATUSES, is_machine_verdict
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,21 @@ def record_callback(log: EventLog, attempt_id: int | None, event: ProviderEvent,
     )
 
 
+def record_and_route(
+    log: EventLog, engine: Engine, attempt_id: int | None, event: ProviderEvent, now: dt.datetime
+) -> bool:
+    """Append a status or AMD callback; True when it is a machine's verdict on a live call that has not heard
+    the voicemail yet, so the call should be sent there now. Raises EventLogUnavailable if the database is down."""
+    try:
+        new = record_callback(log, attempt_id, event, now)
+        if not (new and event.kind == "amd" and attempt_id is not None and is_machine_verdict(event.answered_by)):
+            return False
+        with engine.connect() as connection:
+            return machine_awaits_voicemail(connection, attempt_id)
+    except SQLAlchemyError as exc:
+        raise EventLogUnavailable(str(exc)) from exc
+
+
 def record_served(log: EventLog, attempt_id: int | None, call_sid: str | None, detail: str, now: dt.datetime) -> None:
     """Log what we answered a voice or gather request with (which message, or that we connected)."""
     log.append(
@@ -91,8 +107,3 @@ def machine_awaits_voicemail(connection: Connection, attempt_id: int) -> bool:
         (events.call_status.in_(FINAL_STATUSES)) | ((events.kind == "voice") & (events.detail == "voicemail")),
     )
     return bool(connection.scalar(select(known & ~ended_or_left)))
-
-
-def is_machine_verdict(answered_by: str | None) -> bool:
-    """A machine whose greeting has ended (with DetectMessageEnd); `machine_start` comes too early."""
-    return answered_by in MACHINE_ANSWERS and answered_by != "machine_start"

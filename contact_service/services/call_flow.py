@@ -11,10 +11,11 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from contact_service.adapters.db.models import Case, CallAttempt, CallScript, Taxpayer
-from contact_service.domain.call_outcome import MACHINE_ANSWERS
+from contact_service.adapters.db.models import CallAttempt, CallScript, Case, Taxpayer
+from contact_service.domain.call_outcome import is_machine_verdict
 from contact_service.domain.call_script import (
     DEFAULT_HUMAN_TEMPLATE,
     DEFAULT_VOICEMAIL_TEMPLATE,
@@ -57,7 +58,7 @@ def plan_for_answer(session: Session, attempt_id: int | None, answered_by: str |
         return VoicePlan(VoiceAction.FALLBACK, FALLBACK_HUMAN_TEXT)
     if answered_by == "fax":
         return VoicePlan(VoiceAction.HANGUP, attempt_id=attempt.id)
-    if voicemail or (answered_by in MACHINE_ANSWERS and answered_by != "machine_start"):
+    if voicemail or is_machine_verdict(answered_by):
         return VoicePlan(VoiceAction.VOICEMAIL, _message(session, attempt, ScriptKind.VOICEMAIL), attempt.id)
     return VoicePlan(VoiceAction.SCRIPT, _message(session, attempt, ScriptKind.HUMAN), attempt.id)
 
@@ -75,9 +76,9 @@ def plan_for_keypress(session: Session, attempt_id: int | None, digits: str | No
 def _message(session: Session, attempt: CallAttempt, kind: ScriptKind) -> str:
     fallback = FALLBACK_HUMAN_TEXT if kind is ScriptKind.HUMAN else FALLBACK_VOICEMAIL_TEXT
     template = _template(session, attempt, kind)
-    name = session.query(Taxpayer.name).join(Case, Case.taxpayer_id == Taxpayer.id).filter(
-        Case.id == attempt.case_id
-    ).scalar()
+    name = session.scalar(
+        select(Taxpayer.name).join(Case, Case.taxpayer_id == Taxpayer.id).where(Case.id == attempt.case_id)
+    )
     if template is None or not name:
         return fallback
     text = render(template, speakable_name(name))

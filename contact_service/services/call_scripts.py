@@ -1,4 +1,7 @@
-"""Registering operator script templates: every template passes the script guard or is refused."""
+"""Registering operator script templates: every template passes the script guard or is refused.
+
+Only flushes; the use case that calls it (use_cases/scripts.py) audits and commits.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contact_service.adapters.db.models import CallScript
-from contact_service.domain.script_guard import ScriptKind, Violation, check_template
+from contact_service.domain.errors import Conflict, Invalid, ScriptRefused
+from contact_service.domain.script_guard import ScriptKind, check_template
 
 KIND_HEADER = re.compile(r"^#\s*kind:\s*(human|voicemail)\s*$", re.IGNORECASE)
 SCRIPT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$")
-
-
-class ScriptRefused(ValueError):
-    """The template breaks the rules of what a call may say; `violations` say how."""
-
-    def __init__(self, violations: list[Violation]) -> None:
-        super().__init__(f"{len(violations)} violation(s)")
-        self.violations = violations
 
 
 def parse_script_file(text: str, kind: ScriptKind | None = None) -> tuple[str, ScriptKind]:
@@ -36,16 +32,18 @@ def parse_script_file(text: str, kind: ScriptKind | None = None) -> tuple[str, S
     return "\n".join(lines), found_kind or ScriptKind.HUMAN
 
 
-def register_script(session: Session, name: str, kind: ScriptKind, body: str, created_by: str, now: dt.datetime) -> CallScript:
-    """Store a template under a new name after the guard accepts it. Commits."""
+def register_script(
+    session: Session, name: str, kind: ScriptKind, body: str, created_by: str, now: dt.datetime
+) -> CallScript:
+    """Add a template under a new name once the guard accepts it (flushed, so it has its id)."""
     if not SCRIPT_NAME.match(name):
-        raise ValueError("script name: letters, digits, spaces and . _ - (at most 100)")
+        raise Invalid("name", "a script name has letters, digits, spaces and . _ - (at most 100)")
     violations = check_template(body, kind)
     if violations:
         raise ScriptRefused(violations)
     if session.scalar(select(CallScript.id).where(CallScript.name == name)) is not None:
-        raise ValueError(f"a script named {name!r} already exists; scripts are never edited in place")
+        raise Conflict(f"a script named {name!r} already exists; scripts are never edited in place", field="name")
     script = CallScript(name=name, kind=kind.value, body=body.strip(), created_by=created_by[:100], created_at=now)
     session.add(script)
-    session.commit()
+    session.flush()
     return script

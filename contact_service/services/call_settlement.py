@@ -10,16 +10,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 
 from contact_service.adapters.db.models import CallAttempt, CallEvent, PhoneNumber
-from contact_service.domain.call_outcome import CallFacts, Classification, answered_by, classify, furthest_status
+from contact_service.domain.call_outcome import (
+    CallFacts,
+    Classification,
+    Outcome,
+    answered_by,
+    classify,
+    furthest_status,
+)
+from contact_service.domain.states import AttemptState, PhoneStatus
 
 DEFAULT_BATCH = 500
+EventRow = Row[*tuple[Any, ...]]  # the columns of CallEvent that settling reads
 
 
 @dataclass(frozen=True)
@@ -28,7 +38,7 @@ class EndedAttempt:
 
     attempt_id: int
     case_id: int
-    outcome: str
+    outcome: Outcome
     bad_number: bool
 
 
@@ -59,32 +69,45 @@ def settle_pending(
     ).all()
     if not pending_ids:
         return SettleResult(0, 0, [])
-    query = select(CallAttempt).where(CallAttempt.id.in_(pending_ids)).execution_options(populate_existing=True)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+    # Attempts another settler holds are skipped (SQLite has no row locks and renders nothing here).
+    query = (
+        select(CallAttempt)
+        .where(CallAttempt.id.in_(pending_ids))
+        .execution_options(populate_existing=True)
+        .with_for_update(skip_locked=True)
+    )
     attempts = {attempt.id: attempt for attempt in session.scalars(query)}
     if not attempts:
         session.rollback()
         return SettleResult(0, 0, [])
     rows = session.execute(
         select(
-            CallEvent.id, CallEvent.attempt_id, CallEvent.kind, CallEvent.call_status, CallEvent.answered_by,
-            CallEvent.digits, CallEvent.detail, CallEvent.error_code, CallEvent.sip_code, CallEvent.duration_seconds,
-            CallEvent.call_sid, CallEvent.settled_at,
+            CallEvent.id,
+            CallEvent.attempt_id,
+            CallEvent.kind,
+            CallEvent.call_status,
+            CallEvent.answered_by,
+            CallEvent.digits,
+            CallEvent.detail,
+            CallEvent.error_code,
+            CallEvent.sip_code,
+            CallEvent.duration_seconds,
+            CallEvent.call_sid,
+            CallEvent.settled_at,
         )
         .where(CallEvent.attempt_id.in_(list(attempts)))
         .order_by(CallEvent.id)
     ).all()
-    history: dict[int, list] = defaultdict(list)  # type: ignore[type-arg]
+    history: dict[int, list[EventRow]] = defaultdict(list)
     for row in rows:
         history[row.attempt_id].append(row)
     ended: list[EndedAttempt] = []
     bad_phones: dict[int, Classification] = {}
     for attempt_id, attempt in attempts.items():
-        was_ended = attempt.state == "ended"
+        was_ended = attempt.state == AttemptState.ENDED
         classification = _fold(attempt, history[attempt_id], now)
         if classification is not None and not was_ended:
-            ended.append(EndedAttempt(attempt_id, attempt.case_id, attempt.outcome, classification.bad_number))
+            ended.append(EndedAttempt(attempt_id, attempt.case_id, classification.outcome, classification.bad_number))
         if classification is not None and classification.bad_number:
             bad_phones[attempt.phone_number_id] = classification
     unsettled = [row.id for row in rows if row.settled_at is None]
@@ -95,8 +118,8 @@ def settle_pending(
     for phone_id, classification in bad_phones.items():
         session.execute(
             update(PhoneNumber)
-            .where(PhoneNumber.id == phone_id, PhoneNumber.status == "active")
-            .values(status="bad", bad_reason=_bad_reason(classification), marked_bad_at=now)
+            .where(PhoneNumber.id == phone_id, PhoneNumber.status == PhoneStatus.ACTIVE)
+            .values(status=PhoneStatus.BAD, bad_reason=_bad_reason(classification), marked_bad_at=now)
         )
     if on_ended is not None and ended:
         session.flush()
@@ -117,7 +140,7 @@ def settle_all(session: Session, now: dt.datetime, on_ended: OnEnded | None = No
         ended.extend(result.ended)
 
 
-def _fold(attempt: CallAttempt, events: list, now: dt.datetime) -> Classification | None:  # type: ignore[type-arg]
+def _fold(attempt: CallAttempt, events: Sequence[EventRow], now: dt.datetime) -> Classification | None:
     """Bring one attempt up to date with its whole event history."""
     facts = [
         CallFacts(e.kind, e.call_status, e.answered_by, e.digits, e.detail, e.error_code, e.sip_code) for e in events
@@ -127,8 +150,8 @@ def _fold(attempt: CallAttempt, events: list, now: dt.datetime) -> Classificatio
     if attempt.call_sid is None and sid:
         # The provider has the call although we never recorded its SID (a dialer died after asking).
         attempt.call_sid = sid
-    if attempt.state == "dialing" and provider_events:
-        attempt.state = "placed"
+    if attempt.state == AttemptState.DIALING and provider_events:
+        attempt.state = AttemptState.PLACED
         attempt.placed_at = attempt.placed_at or now
     for event in events:
         if event.kind == "status":
@@ -139,8 +162,8 @@ def _fold(attempt: CallAttempt, events: list, now: dt.datetime) -> Classificatio
     classification = classify(facts)
     if classification is None:
         return None
-    if attempt.state != "ended":
-        attempt.state = "ended"
+    if attempt.state != AttemptState.ENDED:
+        attempt.state = AttemptState.ENDED
         attempt.ended_at = now
     attempt.outcome = classification.outcome.value
     attempt.error_code = classification.error_code or attempt.error_code

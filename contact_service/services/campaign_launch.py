@@ -3,8 +3,9 @@
 The calling window of every distinct (number zones, state) pair among the selected cases is computed in
 Python by the domain's CallingWindow (a few hundred pairs at most), loaded into a temporary table, and joined:
 one INSERT ... SELECT writes every campaign case with its skip reason, a second one writes every first
-attempt with its due time. The SQL reasons mirror contact_policy.ineligibility, in the same order; a test
-holds the two to each other.
+attempt with its due time. The SQL reasons mirror contact_policy.ineligibility, in the same order, and the
+cap query mirrors contact_policy.within_caps; a test holds each to the domain. These functions only flush:
+the use case that calls them audits and commits.
 """
 
 from __future__ import annotations
@@ -12,15 +13,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Column, Date, MetaData, String, Table, Text, bindparam, insert, text, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter, TextClause
 
+from contact_service.adapters.db import dialect
 from contact_service.adapters.db.models import Campaign
 from contact_service.adapters.db.types import UTCDateTime
 from contact_service.domain.cases import NoticeStage
 from contact_service.domain.contact_policy import DAY, WEEK, ContactPolicy, SkipReason
+from contact_service.domain.errors import Conflict, NotFound
 from contact_service.domain.phone import decode_zones, possible_time_zones
+from contact_service.domain.states import AttemptState, CampaignCaseState, CampaignStatus, PhoneStatus
 
 
 @dataclass(frozen=True)
@@ -36,19 +42,28 @@ class CaseSelection:
 
     def to_json(self) -> str:
         """Stored form."""
-        return json.dumps({key: list(value) if isinstance(value, tuple) else value
-                           for key, value in self.__dict__.items() if value not in ((), None)}, sort_keys=True)
+        return json.dumps(
+            {
+                key: list(value) if isinstance(value, tuple) else value
+                for key, value in self.__dict__.items()
+                if value not in ((), None)
+            },
+            sort_keys=True,
+        )
 
     @classmethod
     def from_json(cls, text_value: str) -> CaseSelection:
         """Inverse of to_json."""
-        data = json.loads(text_value or "{}")
-        return cls(**{key: tuple(value) if isinstance(value, list) else value for key, value in data.items()})
+        data: dict[str, Any] = json.loads(text_value or "{}")
+        values: dict[str, Any] = {
+            key: tuple(value) if isinstance(value, list) else value for key, value in data.items()
+        }
+        return cls(**values)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Preview:
-    """What launching would do: how many cases are selected, planned, and skipped for each reason."""
+    """What launching would do (or did): how many cases are selected, planned, and skipped for each reason."""
 
     selected: int = 0
     planned: int = 0
@@ -56,6 +71,8 @@ class Preview:
     # Planned cases the per-case caps hold back right now (attempts in other campaigns): called later, not skipped.
     delayed_by_frequency_cap: int = 0
 
+
+_ACTIVE, _SKIPPED = CampaignCaseState.ACTIVE.value, CampaignCaseState.SKIPPED.value
 
 _windows_metadata = MetaData()
 LAUNCH_WINDOWS = Table(
@@ -71,7 +88,8 @@ LAUNCH_WINDOWS = Table(
 
 def _selected_cases_sql(selection: CaseSelection) -> tuple[str, dict[str, object]]:
     """FROM/WHERE of the selected cases with their primary phone (if any)."""
-    where, params = ["true"], {}
+    where: list[str] = ["true"]
+    params: dict[str, object] = {}
     for column, values, name in (
         ("t.taxpayer_type", selection.taxpayer_types, "types"),
         ("c.notice_stage", selection.notice_stages, "stages"),
@@ -105,13 +123,14 @@ _REASON_SQL = f"""
       WHEN c.balance_cents <= 0 THEN '{SkipReason.NO_BALANCE.value}'
       WHEN c.notice_stage NOT IN :eligible_stages THEN '{SkipReason.NOTICE_STAGE.value}'
       WHEN c.last_notice_on > :notice_cutoff THEN '{SkipReason.NOTICE_TOO_RECENT.value}'
-      WHEN p.id IS NULL OR p.status <> 'active' THEN '{SkipReason.NO_CALLABLE_NUMBER.value}'
+      WHEN p.id IS NULL OR p.status <> '{PhoneStatus.ACTIVE.value}' THEN '{SkipReason.NO_CALLABLE_NUMBER.value}'
       WHEN w.opens_at IS NULL THEN w.reason
     END
 """
 
 
-# 1 when the case's automated attempts (any campaign) already reach a cap at :now.
+# 1 when the case's automated attempts (any campaign) already reach a cap at :now: the negation of
+# contact_policy.within_caps (rolling windows (now - 1 day, now] and (now - 7 days, now]).
 _CAPPED_SQL = """
     CASE WHEN (SELECT COUNT(*) FROM call_attempts a WHERE a.case_id = c.id AND a.dialing_at > :day_ago
                AND a.dialing_at <= :now) >= :daily_cap
@@ -134,9 +153,12 @@ def _load_windows(session: Session, selection: CaseSelection, policy: ContactPol
     LAUNCH_WINDOWS.create(session.connection())
     base, params = _selected_cases_sql(selection)
     base = base.replace("LEFT JOIN launch_windows w ON w.zones = COALESCE(p.zones, '') AND w.state = t.state ", "")
-    pairs = session.execute(text(f"SELECT DISTINCT COALESCE(p.zones, ''), t.state {base}").bindparams(
-        *[bindparam(name, expanding=True) for name, value in params.items() if isinstance(value, list)]
-    ), params).all()
+    pairs = session.execute(
+        text(f"SELECT DISTINCT COALESCE(p.zones, ''), t.state {base}").bindparams(
+            *[bindparam(name, expanding=True) for name, value in params.items() if isinstance(value, list)]
+        ),
+        params,
+    ).all()
     rows = []
     for zones_text, state in pairs:
         zones = possible_time_zones(decode_zones(zones_text), state)
@@ -145,53 +167,71 @@ def _load_windows(session: Session, selection: CaseSelection, policy: ContactPol
         rows.append({"zones": zones_text, "state": state, "opens_at": opens_at, "reason": reason})
     if rows:
         session.execute(insert(LAUNCH_WINDOWS), rows)
-    if session.get_bind().dialect.name == "postgresql":
-        # A fresh temporary table has no statistics: without them PostgreSQL picks a nested loop over
-        # launch_windows for every case, which makes a million-case launch several times slower.
-        session.execute(text("ANALYZE launch_windows"))
+    # A fresh temporary table has no statistics: without them PostgreSQL picks a nested loop over
+    # launch_windows for every case, which makes a million-case launch several times slower.
+    dialect.refresh_statistics(session, LAUNCH_WINDOWS.name)
 
 
-def _bound(sql: str, params: dict[str, object]):  # type: ignore[no-untyped-def]
+def _cap_params(policy: ContactPolicy, now: dt.datetime) -> dict[str, object]:
+    return {
+        "now": now,
+        "day_ago": now - DAY,
+        "week_ago": now - WEEK,
+        "daily_cap": policy.daily_cap,
+        "weekly_cap": policy.weekly_cap,
+    }
+
+
+def _bound(sql: str, params: dict[str, object]) -> TextClause:
     """A text statement with list parameters expanded and time parameters typed for both backends."""
-    binds = [bindparam(name, expanding=True) for name, value in params.items() if isinstance(value, list)]
-    binds += [bindparam(name, type_=UTCDateTime) for name, value in params.items()
-              if isinstance(value, dt.datetime) and f":{name}" in sql]
+    binds: list[BindParameter[Any]] = [
+        bindparam(name, expanding=True) for name, value in params.items() if isinstance(value, list)
+    ]
+    binds += [
+        bindparam(name, type_=UTCDateTime)
+        for name, value in params.items()
+        if isinstance(value, dt.datetime) and f":{name}" in sql
+    ]
     if ":notice_cutoff" in sql:
         binds.append(bindparam("notice_cutoff", type_=Date))
     return text(sql).bindparams(*binds)
 
 
 def preview(session: Session, selection: CaseSelection, policy: ContactPolicy, now: dt.datetime) -> Preview:
-    """Count what launching would select, plan and skip (by reason), without writing anything durable."""
+    """Count what launching would select, plan and skip (by reason), without writing anything durable (the
+    temporary table it fills is dropped again)."""
     _load_windows(session, selection, policy, now)
     base, params = _selected_cases_sql(selection)
     params.update(_policy_params(policy, now))
-    params.update(now=now, day_ago=now - DAY, week_ago=now - WEEK, daily_cap=policy.daily_cap,
-                  weekly_cap=policy.weekly_cap)
+    params.update(_cap_params(policy, now))
     rows = session.execute(
-        _bound(f"SELECT reason, capped, COUNT(*) FROM (SELECT {_REASON_SQL} AS reason, {_CAPPED_SQL} AS capped "
-               f"{base}) s GROUP BY reason, capped", params),
+        _bound(
+            f"SELECT reason, capped, COUNT(*) FROM (SELECT {_REASON_SQL} AS reason, {_CAPPED_SQL} AS capped "
+            f"{base}) s GROUP BY reason, capped",
+            params,
+        ),
         params,
     ).all()
-    session.rollback()
-    result = Preview()
+    LAUNCH_WINDOWS.drop(session.connection(), checkfirst=True)
+    selected = planned = delayed = 0
+    skipped: dict[str, int] = {}
     for reason, capped, count in rows:
-        result.selected += count
+        selected += count
         if reason is None:
-            result.planned += count
-            result.delayed_by_frequency_cap += count if capped else 0
+            planned += count
+            delayed += count if capped else 0
         else:
-            result.skipped[reason] = result.skipped.get(reason, 0) + count
-    return result
+            skipped[reason] = skipped.get(reason, 0) + count
+    return Preview(selected=selected, planned=planned, skipped=skipped, delayed_by_frequency_cap=delayed)
 
 
 def launch(session: Session, campaign_id: int, policy: ContactPolicy, now: dt.datetime) -> Preview:
     """Write every campaign case (with its skip reason) and every first attempt, and start the campaign."""
     campaign = session.get(Campaign, campaign_id, with_for_update=True)
     if campaign is None:
-        raise LookupError(f"no campaign {campaign_id}")
-    if campaign.status != "draft":
-        raise CampaignStateError(f"campaign {campaign.name!r} is {campaign.status}; only a draft can be launched")
+        raise NotFound("campaign", campaign_id)
+    if campaign.status != CampaignStatus.DRAFT:
+        raise Conflict(f"campaign {campaign.name!r} is {campaign.status}; only a draft can be launched")
     selection = CaseSelection.from_json(campaign.selection)
     _load_windows(session, selection, policy, now)
     base, params = _selected_cases_sql(selection)
@@ -199,7 +239,7 @@ def launch(session: Session, campaign_id: int, policy: ContactPolicy, now: dt.da
     session.execute(
         _bound(
             "INSERT INTO campaign_cases (campaign_id, case_id, state, skip_reason, attempts_made) "
-            "SELECT :campaign, id, CASE WHEN reason IS NULL THEN 'active' ELSE 'skipped' END, reason, 0 "
+            f"SELECT :campaign, id, CASE WHEN reason IS NULL THEN '{_ACTIVE}' ELSE '{_SKIPPED}' END, reason, 0 "
             f"FROM (SELECT c.id AS id, {_REASON_SQL} AS reason {base}) s",
             params,
         ),
@@ -209,38 +249,47 @@ def launch(session: Session, campaign_id: int, policy: ContactPolicy, now: dt.da
         _bound(
             "INSERT INTO call_attempts (campaign_id, attempt_number, case_id, phone_number_id, to_e164, "
             "human_script_id, voicemail_script_id, state, due_at, created_at) "
-            "SELECT :campaign, 1, c.id, p.id, p.e164, cp.human_script_id, cp.voicemail_script_id, 'planned', "
+            "SELECT :campaign, 1, c.id, p.id, p.e164, cp.human_script_id, cp.voicemail_script_id, "
+            f"'{AttemptState.PLANNED.value}', "
             "w.opens_at, :now "
             "FROM campaign_cases cc JOIN cases c ON c.id = cc.case_id JOIN taxpayers t ON t.id = c.taxpayer_id "
             "JOIN phone_numbers p ON p.taxpayer_id = t.id AND p.is_primary "
             "JOIN launch_windows w ON w.zones = p.zones AND w.state = t.state "
             "JOIN campaigns cp ON cp.id = cc.campaign_id "
-            "WHERE cc.campaign_id = :campaign AND cc.state = 'active'",
+            f"WHERE cc.campaign_id = :campaign AND cc.state = '{_ACTIVE}'",
             {"campaign": campaign_id, "now": now},
         ),
         {"campaign": campaign_id, "now": now},
     )
     counts = session.execute(
-        text("SELECT COUNT(*), SUM(CASE WHEN state = 'active' THEN 1 ELSE 0 END) FROM campaign_cases "
-             "WHERE campaign_id = :campaign"),
+        text(
+            f"SELECT COUNT(*), SUM(CASE WHEN state = '{_ACTIVE}' THEN 1 ELSE 0 END) FROM campaign_cases "
+            "WHERE campaign_id = :campaign"
+        ),
         {"campaign": campaign_id},
     ).one()
     selected, planned = int(counts[0] or 0), int(counts[1] or 0)
     session.execute(
-        update(Campaign).where(Campaign.id == campaign_id).values(
-            status="running", launched_at=now, cases_selected=selected, cases_planned=planned,
+        update(Campaign)
+        .where(Campaign.id == campaign_id)
+        .values(
+            status=CampaignStatus.RUNNING,
+            launched_at=now,
+            cases_selected=selected,
+            cases_planned=planned,
             cases_skipped=selected - planned,
         )
     )
     LAUNCH_WINDOWS.drop(session.connection(), checkfirst=True)
-    session.commit()
-    skipped = dict(session.execute(
-        text("SELECT skip_reason, COUNT(*) FROM campaign_cases WHERE campaign_id = :campaign AND state = 'skipped' "
-             "GROUP BY skip_reason"),
-        {"campaign": campaign_id},
-    ).all())
+    skipped = {
+        str(reason): int(count)
+        for reason, count in session.execute(
+            text(
+                "SELECT skip_reason, COUNT(*) FROM campaign_cases "
+                f"WHERE campaign_id = :campaign AND state = '{_SKIPPED}' GROUP BY skip_reason"
+            ),
+            {"campaign": campaign_id},
+        ).all()
+    }
+    session.flush()
     return Preview(selected=selected, planned=planned, skipped=skipped)
-
-
-class CampaignStateError(ValueError):
-    """The campaign is not in a state that allows the requested change."""

@@ -1,8 +1,16 @@
-"""Case intake: stream a case file, keep every good row, report every bad one with its line and reason."""
+"""Case intake: stream a case file, keep every good row, report every bad one with its line and reason.
+
+The writer (the database's case store) commits each batch on its own: a million-row file cannot be one
+transaction, and a batch that fails leaves the batches before it in place. The run's summary is the writer's
+`finish_run`; the use case (`use_cases.cases.import_cases`) writes it with `services.import_runs` in the
+transaction that carries the import's one audit record. This module stays free of the database: it is what
+the validating worker processes import.
+"""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import multiprocessing
 from collections import deque
@@ -10,27 +18,38 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol, TypeVar
 
-from contact_service.adapters.clock import Clock
+from contact_service.clock import Clock
 from contact_service.domain.case_record import CASE_COLUMNS, CaseRecord, missing_columns, parse_case_row
+from contact_service.domain.errors import Invalid
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 ROW_LEVEL = "(row)"
 MAX_KEPT_REJECTIONS = 1000  # the summary keeps the first ones; every one is still streamed to the listener
 
 
-class CaseFileError(ValueError):
-    """The file cannot be used at all (unreadable, not CSV, no header); nothing was written."""
+class CaseFileError(Invalid):
+    """The file cannot be used at all (unreadable, not CSV, no header); nothing was written. The field is the
+    file's name, so the message reads "<file>: <why>; nothing was imported"."""
+
+    def __init__(self, source_name: str, problem: str) -> None:
+        super().__init__(source_name, f"{problem}; nothing was imported")
+        self.problem = problem
 
 
 class CaseWriter(Protocol):
     """Where validated cases go (the database adapter in production, a list in unit tests)."""
 
-    def start_run(self, source_name: str, now) -> int: ...  # type: ignore[no-untyped-def]
+    def start_run(self, source_name: str, now: dt.datetime) -> int: ...
 
-    def upsert(self, records: list[CaseRecord], now) -> None: ...  # type: ignore[no-untyped-def]
+    def upsert(self, records: list[CaseRecord], now: dt.datetime) -> None: ...
 
-    def finish_run(self, run_id: int, rows_read: int, rows_imported: int, rows_rejected: int, now) -> None: ...  # type: ignore[no-untyped-def]
+    def finish_run(
+        self, run_id: int, rows_read: int, rows_imported: int, rows_rejected: int, now: dt.datetime
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -70,9 +89,10 @@ class _CountingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
-        data = self._raw.read(len(buffer))
-        buffer[: len(data)] = data
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._raw.read(len(view))
+        view[: len(data)] = data
         self.bytes_read += len(data)
         return len(data)
 
@@ -87,7 +107,8 @@ def import_cases(
     on_rejection: Callable[[Rejection], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ImportSummary:
-    """Validate and upsert every row of a case file. Raises CaseFileError, before writing, if the file is unusable.
+    """Validate and upsert every row of a case file. CaseFileError, before anything is written, if the file is
+    unusable.
 
     `on_progress(rows_read, bytes_read)` is called after every batch. A case number repeated in one file:
     the last row wins. With `workers` > 1, rows are validated in that many processes while this one writes.
@@ -96,7 +117,10 @@ def import_cases(
     # Bad bytes become U+FFFD so the row holding them can be refused alone; a BOM is dropped.
     text = io.TextIOWrapper(io.BufferedReader(counter), encoding="utf-8-sig", errors="replace", newline="")
     reader = csv.reader(text)
-    columns, width = _read_header(reader)
+    try:
+        columns, width = _read_header(reader)
+    except _UnusableHeader as exc:
+        raise CaseFileError(source_name, str(exc)) from None
     run_id = writer.start_run(source_name, clock.now())
     today = clock.now().date()
     summary = ImportSummary()
@@ -134,9 +158,24 @@ def import_cases(
 
 Chunk = list[tuple[int, "list[str] | str"]]  # (line, cells) or (line, why the CSV reader failed)
 Outcome = CaseRecord | list[tuple[str, str]]
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 
-def _chunks(reader, size: int) -> Iterator[Chunk]:  # type: ignore[no-untyped-def]
+class _LineReader(Protocol):
+    """What csv.reader gives: rows, and the line the last row read ended on."""
+
+    @property
+    def line_num(self) -> int: ...
+
+    def __next__(self) -> list[str]: ...
+
+
+class _UnusableHeader(Exception):
+    """Why the header row cannot be used (the file's name is added by import_cases)."""
+
+
+def _chunks(reader: _LineReader, size: int) -> Iterator[Chunk]:
     """Non-blank rows with the line each starts on, `size` at a time."""
     chunk: Chunk = []
     while True:
@@ -157,7 +196,7 @@ def _chunks(reader, size: int) -> Iterator[Chunk]:  # type: ignore[no-untyped-de
         yield chunk
 
 
-def _validate_chunk(chunk: Chunk, columns: dict[str, int], width: int, today) -> list[tuple[int, Outcome]]:  # type: ignore[no-untyped-def]
+def _validate_chunk(chunk: Chunk, columns: dict[str, int], width: int, today: dt.date) -> list[tuple[int, Outcome]]:
     """Validate a chunk of rows (runs in a worker process when there are several)."""
     return [
         (line, [(ROW_LEVEL, row)] if isinstance(row, str) else _row_problems(row, columns, width, today))
@@ -165,7 +204,7 @@ def _validate_chunk(chunk: Chunk, columns: dict[str, int], width: int, today) ->
     ]
 
 
-def _ordered_map(function, items: Iterable, workers: int) -> Iterator:  # type: ignore[no-untyped-def]
+def _ordered_map(function: Callable[[Item], Result], items: Iterable[Item], workers: int) -> Iterator[Result]:
     """map(function, items) in order, on a process pool once there is a second item; at most 2x`workers`
     items are in flight, so memory stays bounded however long the file is."""
     iterator = iter(items)
@@ -181,7 +220,7 @@ def _ordered_map(function, items: Iterable, workers: int) -> Iterator:  # type: 
         return
     # spawn, not fork: a forked child would share (and could close) the parent's database socket.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pending: deque[Future] = deque()  # type: ignore[type-arg]
+        pending: deque[Future[Result]] = deque()
         pending.extend(pool.submit(function, item) for item in (first, second))
         for item in iterator:
             pending.append(pool.submit(function, item))
@@ -191,28 +230,28 @@ def _ordered_map(function, items: Iterable, workers: int) -> Iterator:  # type: 
             yield pending.popleft().result()
 
 
-def _read_header(reader) -> tuple[dict[str, int], int]:  # type: ignore[no-untyped-def]
+def _read_header(reader: _LineReader) -> tuple[dict[str, int], int]:
     try:
         header = next(reader)
     except StopIteration:
-        raise CaseFileError("the file is empty") from None
+        raise _UnusableHeader("the file is empty") from None
     except csv.Error as exc:
-        raise CaseFileError(f"line 1 is not readable as CSV ({exc})") from None
+        raise _UnusableHeader(f"line 1 is not readable as CSV ({exc})") from None
     if any("\ufffd" in cell for cell in header):
-        raise CaseFileError("the file is not UTF-8 text")
+        raise _UnusableHeader("the file is not UTF-8 text")
     names = [cell.strip().lower() for cell in header]
     missing = missing_columns(header)
     if missing:
         if len(missing) == len(CASE_COLUMNS):
-            raise CaseFileError(f"line 1 is not a header row; expected the columns: {', '.join(CASE_COLUMNS)}")
-        raise CaseFileError(f"the header row lacks column(s): {', '.join(missing)}")
+            raise _UnusableHeader(f"line 1 is not a header row; expected the columns: {', '.join(CASE_COLUMNS)}")
+        raise _UnusableHeader(f"the header row lacks column(s): {', '.join(missing)}")
     duplicated = sorted({name for name in names if names.count(name) > 1 and name in CASE_COLUMNS})
     if duplicated:
-        raise CaseFileError(f"the header row names column(s) twice: {', '.join(duplicated)}")
+        raise _UnusableHeader(f"the header row names column(s) twice: {', '.join(duplicated)}")
     return {name: index for index, name in enumerate(names) if name in CASE_COLUMNS}, len(header)
 
 
-def _row_problems(row: list[str], columns: dict[str, int], width: int, today) -> CaseRecord | list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def _row_problems(row: list[str], columns: dict[str, int], width: int, today: dt.date) -> Outcome:
     if len(row) != width:
         return [(ROW_LEVEL, f"has {len(row)} fields; the header has {width}")]
     if any("\ufffd" in cell for cell in row):

@@ -26,11 +26,21 @@ from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import Session
 
 from contact_service.adapters.db.event_log import EventLog
-from contact_service.adapters.db.models import Campaign, CampaignCase, Case, CaseHold, CallAttempt, PhoneNumber, Taxpayer
+from contact_service.adapters.db.models import (
+    CallAttempt,
+    Campaign,
+    CampaignCase,
+    Case,
+    CaseHold,
+    PhoneNumber,
+    Taxpayer,
+)
 from contact_service.adapters.redis_rate_limiter import RateLimiter
+from contact_service.clock import Clock
 from contact_service.domain.cases import NoticeStage
-from contact_service.domain.contact_policy import WEEK, CaseFacts, ContactPolicy, SkipReason, decide
+from contact_service.domain.contact_policy import WEEK, Action, CaseFacts, ContactPolicy, SkipReason, decide
 from contact_service.domain.phone import decode_zones, possible_time_zones
+from contact_service.domain.states import AttemptState, CampaignCaseState, CampaignStatus, PhoneStatus
 from contact_service.services.telephony import CallRejected, CallRequest, ProviderUnavailable, Telephony
 from contact_service.services.webhook_urls import WebhookUrls
 
@@ -60,7 +70,7 @@ class DialContext:
     limiter: RateLimiter
     event_log: EventLog
     urls: WebhookUrls
-    clock: object  # adapters.clock.Clock (now(), simulated())
+    clock: Clock
     policy: ContactPolicy
     caller_id: str
     ring_timeout_seconds: int
@@ -91,7 +101,7 @@ def dial_attempt(ctx: DialContext, attempt_id: int) -> DialResult:
     budgets = [(f"campaign:{claim.campaign_id}", claim.calls_per_second), ("account", ctx.account_calls_per_second)]
     waiting_since = time.monotonic()
     if not ctx.limiter.acquire(budgets, timeout=ctx.budget_wait_seconds):
-        _release(ctx, attempt_id, claim.token, state="planned", due_at=ctx.clock.now())
+        _release(ctx, attempt_id, claim.token, AttemptState.PLANNED, due_at=ctx.clock.now())
         return DialResult.RELEASED
     if time.monotonic() - waiting_since > RECHECK_AFTER_WAIT_SECONDS:
         # A pause, cancel or hold that arrived during a long wait still stops the call (the slot is lost).
@@ -100,25 +110,40 @@ def dial_attempt(ctx: DialContext, attempt_id: int) -> DialResult:
             return stopped
     urls = ctx.urls
     request = CallRequest(
-        to=claim.to, from_=ctx.caller_id, voice_url=urls.voice(attempt_id), status_callback_url=urls.status(attempt_id),
-        amd_callback_url=urls.amd(attempt_id), ring_timeout_seconds=ctx.ring_timeout_seconds,
+        to=claim.to,
+        from_=ctx.caller_id,
+        voice_url=urls.voice(attempt_id),
+        status_callback_url=urls.status(attempt_id),
+        amd_callback_url=urls.amd(attempt_id),
+        ring_timeout_seconds=ctx.ring_timeout_seconds,
         time_limit_seconds=ctx.time_limit_seconds,
     )
     try:
         call = ctx.telephony.place_call(request)
     except CallRejected as refused:
-        ctx.event_log.append({
-            "dedup_key": f"rejected:{attempt_id}", "attempt_id": attempt_id, "kind": "status",
-            "call_status": "failed", "error_code": refused.code, "received_at": ctx.clock.now(),
-        })
+        ctx.event_log.append(
+            {
+                "dedup_key": f"rejected:{attempt_id}",
+                "attempt_id": attempt_id,
+                "kind": "status",
+                "call_status": "failed",
+                "error_code": refused.code,
+                "received_at": ctx.clock.now(),
+            }
+        )
         log.info("attempt %s: the provider refused the call (%s)", attempt_id, refused)
         return DialResult.REJECTED
     except ProviderUnavailable as trouble:
         if trouble.maybe_placed:
             log.warning("attempt %s: the provider may have the call (%s); left for the reconciler", attempt_id, trouble)
             return DialResult.UNCERTAIN
-        _release(ctx, attempt_id, claim.token, state="planned",
-                 due_at=ctx.clock.now() + ctx.clock.simulated(ctx.provider_retry_seconds))
+        _release(
+            ctx,
+            attempt_id,
+            claim.token,
+            AttemptState.PLANNED,
+            due_at=ctx.clock.now() + ctx.clock.simulated(ctx.provider_retry_seconds),
+        )
         log.warning("attempt %s: provider unreachable (%s); planned again", attempt_id, trouble)
         return DialResult.RETRY_LATER
     now = ctx.clock.now()
@@ -127,8 +152,8 @@ def dial_attempt(ctx: DialContext, attempt_id: int) -> DialResult:
         if attempt is not None:
             attempt.call_sid = attempt.call_sid or call.sid
             attempt.placed_at = attempt.placed_at or now
-            if attempt.state == "dialing":
-                attempt.state = "placed"
+            if attempt.state == AttemptState.DIALING:
+                attempt.state = AttemptState.PLACED
         session.commit()
     return DialResult.PLACED
 
@@ -137,49 +162,63 @@ def _claim(ctx: DialContext, attempt_id: int) -> _Claim | DialResult:
     now = ctx.clock.now()
     with ctx.sessions() as session:
         row = session.execute(
-            select(CallAttempt, Campaign.status, Campaign.calls_per_second)
+            select(CallAttempt, Campaign.id, Campaign.status, Campaign.calls_per_second)
             .join(Campaign, Campaign.id == CallAttempt.campaign_id)
             .where(CallAttempt.id == attempt_id)
         ).first()
-        if row is None or row[0].state != "queued":
+        if row is None or row[0].state != AttemptState.QUEUED:
             return DialResult.NOT_QUEUED
-        attempt, status, calls_per_second = row
-        if status != "running":
-            back = "planned" if status == "paused" else "cancelled"
-            session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id, CallAttempt.state == "queued")
-                            .values(state=back, queued_at=None))
+        attempt, campaign_id, status, calls_per_second = row
+        if status != CampaignStatus.RUNNING:
+            back = AttemptState.PLANNED if status == CampaignStatus.PAUSED else AttemptState.CANCELLED
+            session.execute(
+                update(CallAttempt)
+                .where(CallAttempt.id == attempt_id, CallAttempt.state == AttemptState.QUEUED)
+                .values(state=back, queued_at=None)
+            )
             session.commit()
             return DialResult.RELEASED
         # Written first: the row lock makes claims for one case wait for each other (caps across campaigns).
         session.execute(update(Case).where(Case.id == attempt.case_id).values(last_attempt_at=Case.last_attempt_at))
         facts = _case_facts(session, attempt)
-        history = session.scalars(
-            select(CallAttempt.dialing_at).where(
-                CallAttempt.case_id == attempt.case_id, CallAttempt.dialing_at.is_not(None),
-                CallAttempt.dialing_at > now - WEEK, CallAttempt.id != attempt_id,
+        history = [
+            moment
+            for moment in session.scalars(
+                select(CallAttempt.dialing_at).where(
+                    CallAttempt.case_id == attempt.case_id,
+                    CallAttempt.dialing_at.is_not(None),
+                    CallAttempt.dialing_at > now - WEEK,
+                    CallAttempt.id != attempt_id,
+                )
             )
-        ).all()
+            if moment is not None
+        ]
         decision = decide(facts, history, now, ctx.policy)
-        if decision.action == "skip":
+        if decision.action is Action.SKIP:
             _skip(session, attempt, decision.reason, now)
             session.commit()
             return DialResult.SKIPPED
-        if decision.action == "defer":
-            session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id, CallAttempt.state == "queued")
-                            .values(state="planned", due_at=decision.until, queued_at=None))
+        if decision.action is Action.DEFER:
+            session.execute(
+                update(CallAttempt)
+                .where(CallAttempt.id == attempt_id, CallAttempt.state == AttemptState.QUEUED)
+                .values(state=AttemptState.PLANNED, due_at=decision.until, queued_at=None)
+            )
             session.commit()
             return DialResult.DEFERRED
         token = uuid.uuid4().hex
-        won = session.execute(
-            update(CallAttempt).where(CallAttempt.id == attempt_id, CallAttempt.state == "queued")
-            .values(state="dialing", dialing_at=now, dial_claim=token)
-        ).rowcount
-        if won != 1:
+        won = session.scalar(
+            update(CallAttempt)
+            .where(CallAttempt.id == attempt_id, CallAttempt.state == AttemptState.QUEUED)
+            .values(state=AttemptState.DIALING, dialing_at=now, dial_claim=token)
+            .returning(CallAttempt.id)
+        )
+        if won is None:
             session.rollback()
             return DialResult.NOT_QUEUED
         session.execute(update(Case).where(Case.id == attempt.case_id).values(last_attempt_at=now))
         session.commit()
-        return _Claim(token, attempt.campaign_id, calls_per_second, attempt.to_e164)
+        return _Claim(token, campaign_id, calls_per_second, attempt.to_e164)
 
 
 def _case_facts(session: Session, attempt: CallAttempt) -> CaseFacts:
@@ -196,19 +235,31 @@ def _case_facts(session: Session, attempt: CallAttempt) -> CaseFacts:
         notice_stage=NoticeStage(case.notice_stage),
         last_notice_on=case.last_notice_on,
         balance_cents=case.balance_cents,
-        phone_callable=phone_status == "active" and bool(phone_primary),
+        phone_callable=phone_status == PhoneStatus.ACTIVE and bool(phone_primary),
         zones=possible_time_zones(decode_zones(zones_text), state),
     )
 
 
 def _skip(session: Session, attempt: CallAttempt, reason: SkipReason | None, now: dt.datetime) -> None:
-    session.execute(update(CallAttempt).where(CallAttempt.id == attempt.id, CallAttempt.state.in_(("queued", "dialing")))
-                    .values(state="skipped", skip_reason=reason.value if reason else None, queued_at=None,
-                            dialing_at=None, dial_claim=None))
     session.execute(
-        update(CampaignCase).where(CampaignCase.campaign_id == attempt.campaign_id,
-                                   CampaignCase.case_id == attempt.case_id, CampaignCase.state == "active")
-        .values(state="skipped", skip_reason=reason.value if reason else None, closed_at=now)
+        update(CallAttempt)
+        .where(CallAttempt.id == attempt.id, CallAttempt.state.in_((AttemptState.QUEUED, AttemptState.DIALING)))
+        .values(
+            state=AttemptState.SKIPPED,
+            skip_reason=reason.value if reason else None,
+            queued_at=None,
+            dialing_at=None,
+            dial_claim=None,
+        )
+    )
+    session.execute(
+        update(CampaignCase)
+        .where(
+            CampaignCase.campaign_id == attempt.campaign_id,
+            CampaignCase.case_id == attempt.case_id,
+            CampaignCase.state == CampaignCaseState.ACTIVE,
+        )
+        .values(state=CampaignCaseState.SKIPPED, skip_reason=reason.value if reason else None, closed_at=now)
     )
 
 
@@ -216,32 +267,46 @@ def _check_again(ctx: DialContext, attempt_id: int, token: str) -> DialResult | 
     """None if the call may go ahead this instant; else the attempt is put back and the reason returned."""
     with ctx.sessions() as session:
         row = session.execute(
-            select(CallAttempt, Campaign.status,
-                   exists().where(and_(CaseHold.case_id == CallAttempt.case_id, CaseHold.released_at.is_(None))),
-                   Case.last_response_at >= Campaign.launched_at)
+            select(
+                CallAttempt,
+                Campaign.status,
+                exists().where(and_(CaseHold.case_id == CallAttempt.case_id, CaseHold.released_at.is_(None))),
+                Case.last_response_at >= Campaign.launched_at,
+            )
             .join(Campaign, Campaign.id == CallAttempt.campaign_id)
             .join(Case, Case.id == CallAttempt.case_id)
             .where(CallAttempt.id == attempt_id)
         ).first()
-        if row is None or row[0].state != "dialing" or row[0].dial_claim != token:
+        if row is None or row[0].state != AttemptState.DIALING or row[0].dial_claim != token:
             return DialResult.NOT_QUEUED
         attempt, status, held, responded = row
         if held or responded:
             _skip(session, attempt, SkipReason.HOLD if held else SkipReason.RESPONDED, ctx.clock.now())
             session.commit()
             return DialResult.SKIPPED
-        if status == "running":
+        if status == CampaignStatus.RUNNING:
             return None
-    _release(ctx, attempt_id, token, state="planned" if status == "paused" else "cancelled")
+    _release(
+        ctx, attempt_id, token, AttemptState.PLANNED if status == CampaignStatus.PAUSED else AttemptState.CANCELLED
+    )
     return DialResult.RELEASED
 
 
-def _release(ctx: DialContext, attempt_id: int, token: str, state: str, due_at: dt.datetime | None = None) -> None:
+def _release(
+    ctx: DialContext, attempt_id: int, token: str, state: AttemptState, due_at: dt.datetime | None = None
+) -> None:
     """Put a claimed attempt back without dialling: it never counted as an attempt."""
     values: dict[str, object] = {"state": state, "dialing_at": None, "dial_claim": None, "queued_at": None}
     if due_at is not None:
         values["due_at"] = due_at
     with ctx.sessions() as session:
-        session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id, CallAttempt.state == "dialing",
-                                                  CallAttempt.dial_claim == token).values(**values))
+        session.execute(
+            update(CallAttempt)
+            .where(
+                CallAttempt.id == attempt_id,
+                CallAttempt.state == AttemptState.DIALING,
+                CallAttempt.dial_claim == token,
+            )
+            .values(**values)
+        )
         session.commit()

@@ -21,6 +21,7 @@ from contact_service.adapters.db.event_log import EventLog
 from contact_service.adapters.db.models import CallAttempt
 from contact_service.adapters.rq_queue import CallQueue
 from contact_service.domain.call_outcome import FINAL_STATUSES
+from contact_service.domain.states import AttemptState
 from contact_service.services.telephony import ProviderUnavailable, Telephony
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,9 @@ class ReconcileResult:
 
 def requeue_lost_jobs(session: Session, queue: CallQueue, older_than: dt.datetime) -> int:
     """Enqueue again every queued attempt (queued before `older_than`) that has no live job in Redis."""
-    queued = session.scalars(select(CallAttempt.id).where(
-        CallAttempt.state == "queued", CallAttempt.queued_at <= older_than)).all()
+    queued = session.scalars(
+        select(CallAttempt.id).where(CallAttempt.state == AttemptState.QUEUED, CallAttempt.queued_at <= older_than)
+    ).all()
     lost = sorted(set(queued) - queue.live(queued)) if queued else []
     if lost:
         queue.enqueue_dials(lost)
@@ -48,29 +50,50 @@ def requeue_lost_jobs(session: Session, queue: CallQueue, older_than: dt.datetim
     return len(lost)
 
 
-def resolve_stuck_dialing(session: Session, telephony: Telephony, queue: CallQueue, older_than: dt.datetime,
-                          now: dt.datetime) -> tuple[int, int]:
+def resolve_stuck_dialing(
+    session: Session, telephony: Telephony, queue: CallQueue, older_than: dt.datetime, now: dt.datetime
+) -> tuple[int, int]:
     """Attempts left dialing (no SID) since before `older_than`: adopt the provider's call, or queue again."""
-    stuck = session.scalars(select(CallAttempt).where(
-        CallAttempt.state == "dialing", CallAttempt.call_sid.is_(None), CallAttempt.dialing_at <= older_than)).all()
+    stuck = session.scalars(
+        select(CallAttempt).where(
+            CallAttempt.state == AttemptState.DIALING,
+            CallAttempt.call_sid.is_(None),
+            CallAttempt.dialing_at <= older_than,
+        )
+    ).all()
     adopted = requeued = 0
     for attempt in stuck:
+        began = attempt.dialing_at or older_than  # never None here: the query compared it
         try:
-            calls = telephony.find_calls(attempt.to_e164, attempt.dialing_at - LOOKBACK)
+            calls = telephony.find_calls(attempt.to_e164, began - LOOKBACK)
         except ProviderUnavailable as exc:
             log.warning("cannot reconcile attempt %s yet: %s", attempt.id, exc)
             continue
-        known = set(session.scalars(select(CallAttempt.call_sid).where(
-            CallAttempt.call_sid.in_([call.sid for call in calls])))) if calls else set()
+        known = (
+            set(
+                session.scalars(
+                    select(CallAttempt.call_sid).where(CallAttempt.call_sid.in_([call.sid for call in calls]))
+                )
+            )
+            if calls
+            else set()
+        )
         unclaimed = [call for call in calls if call.sid not in known]
         if unclaimed:
-            attempt.call_sid, attempt.state, attempt.placed_at = unclaimed[0].sid, "placed", attempt.placed_at or now
+            attempt.call_sid, attempt.state = unclaimed[0].sid, AttemptState.PLACED
+            attempt.placed_at = attempt.placed_at or now
             adopted += 1
             log.warning("attempt %s: adopted call %s placed by a worker that died", attempt.id, unclaimed[0].sid)
         else:
-            session.execute(update(CallAttempt).where(CallAttempt.id == attempt.id, CallAttempt.state == "dialing",
-                                                      CallAttempt.call_sid.is_(None))
-                            .values(state="queued", queued_at=now, dialing_at=None, dial_claim=None))
+            session.execute(
+                update(CallAttempt)
+                .where(
+                    CallAttempt.id == attempt.id,
+                    CallAttempt.state == AttemptState.DIALING,
+                    CallAttempt.call_sid.is_(None),
+                )
+                .values(state=AttemptState.QUEUED, queued_at=now, dialing_at=None, dial_claim=None)
+            )
             requeued += 1
             log.warning("attempt %s: never reached the provider before its worker died; queued again", attempt.id)
         session.commit()
@@ -79,21 +102,38 @@ def resolve_stuck_dialing(session: Session, telephony: Telephony, queue: CallQue
     return adopted, requeued
 
 
-def finish_silent_calls(session: Session, telephony: Telephony, log_: EventLog, older_than: dt.datetime,
-                        now: dt.datetime, limit: int = 100) -> int:
+def finish_silent_calls(
+    session: Session, telephony: Telephony, log_: EventLog, older_than: dt.datetime, now: dt.datetime, limit: int = 100
+) -> int:
     """Placed calls with no final status since before `older_than`: ask the provider how they ended."""
-    silent = session.execute(select(CallAttempt.id, CallAttempt.call_sid).where(
-        CallAttempt.state.in_(("placed", "dialing")), CallAttempt.call_sid.is_not(None),
-        CallAttempt.placed_at <= older_than).limit(limit)).all()
+    silent = session.execute(
+        select(CallAttempt.id, CallAttempt.call_sid)
+        .where(
+            CallAttempt.state.in_((AttemptState.PLACED, AttemptState.DIALING)),
+            CallAttempt.call_sid.is_not(None),
+            CallAttempt.placed_at <= older_than,
+        )
+        .limit(limit)
+    ).all()
     finished = 0
     for attempt_id, sid in silent:
+        if sid is None:  # excluded by the query; the column is nullable for attempts not yet placed
+            continue
         try:
             call = telephony.fetch_call(sid)
         except ProviderUnavailable:
             continue
         status = call.status if call else "failed"
         if status in FINAL_STATUSES:
-            log_.append({"dedup_key": f"status:{sid}:reconciled", "attempt_id": attempt_id, "call_sid": sid,
-                         "kind": "status", "call_status": status, "received_at": now})
+            log_.append(
+                {
+                    "dedup_key": f"status:{sid}:reconciled",
+                    "attempt_id": attempt_id,
+                    "call_sid": sid,
+                    "kind": "status",
+                    "call_status": status,
+                    "received_at": now,
+                }
+            )
             finished += 1
     return finished

@@ -8,11 +8,11 @@ import datetime as dt
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from contact_service.adapters.db.models import Campaign, CallAttempt
+from contact_service.adapters.db.models import CallAttempt, Campaign
 from contact_service.adapters.rq_queue import CallQueue
+from contact_service.domain.states import IN_FLIGHT, AttemptState, CampaignStatus
 
 QUEUE_AHEAD_SECONDS = 2
-IN_FLIGHT = ("queued", "dialing", "placed")
 
 
 def queue_due_attempts(session: Session, queue: CallQueue, now: dt.datetime, max_in_progress: int) -> int:
@@ -23,27 +23,41 @@ def queue_due_attempts(session: Session, queue: CallQueue, now: dt.datetime, max
     if room <= 0:
         return 0
     campaigns = session.execute(
-        select(Campaign.id, Campaign.calls_per_second).where(Campaign.status == "running").order_by(Campaign.id)
+        select(Campaign.id, Campaign.calls_per_second)
+        .where(Campaign.status == CampaignStatus.RUNNING)
+        .order_by(Campaign.id)
     ).all()
-    postgres = session.get_bind().dialect.name == "postgresql"
     total = 0
     for campaign_id, calls_per_second in campaigns:
-        queued = session.scalar(select(func.count()).select_from(CallAttempt).where(
-            CallAttempt.campaign_id == campaign_id, CallAttempt.state == "queued")) or 0
+        queued = (
+            session.scalar(
+                select(func.count())
+                .select_from(CallAttempt)
+                .where(CallAttempt.campaign_id == campaign_id, CallAttempt.state == AttemptState.QUEUED)
+            )
+            or 0
+        )
         want = min(room, calls_per_second * QUEUE_AHEAD_SECONDS - queued)
         if want <= 0:
             continue
         due = (
             select(CallAttempt.id)
-            .where(CallAttempt.state == "planned", CallAttempt.campaign_id == campaign_id, CallAttempt.due_at <= now)
+            .where(
+                CallAttempt.state == AttemptState.PLANNED,
+                CallAttempt.campaign_id == campaign_id,
+                CallAttempt.due_at <= now,
+            )
             .order_by(CallAttempt.due_at, CallAttempt.id)
             .limit(want)
+            # Another dispatcher's rows are skipped, not waited for (SQLite has no row locks and renders
+            # nothing here: one writer at a time already).
+            .with_for_update(skip_locked=True)
         )
-        if postgres:
-            due = due.with_for_update(skip_locked=True)
         ids = session.scalars(
-            update(CallAttempt).where(CallAttempt.id.in_(due.scalar_subquery()), CallAttempt.state == "planned")
-            .values(state="queued", queued_at=now).returning(CallAttempt.id)
+            update(CallAttempt)
+            .where(CallAttempt.id.in_(due.scalar_subquery()), CallAttempt.state == AttemptState.PLANNED)
+            .values(state=AttemptState.QUEUED, queued_at=now)
+            .returning(CallAttempt.id)
         ).all()
         session.commit()
         if ids:

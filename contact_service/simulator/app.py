@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from contact_service.adapters.clock import Clock
+from contact_service.clock import Clock
 from contact_service.simulator.config import SimulatorConfig
 from contact_service.simulator.control import control_blueprint
 from contact_service.simulator.engine import SimulatorEngine
@@ -27,4 +27,5 @@ def create_simulator_app(config: SimulatorConfig, clock: Clock | None = None) ->
 
 def engine_of(app: Flask) -> SimulatorEngine:
     """The engine behind an app made by create_simulator_app."""
-    return app.extensions[EXTENSION]
+    engine: SimulatorEngine = app.extensions[EXTENSION]
+    return engine

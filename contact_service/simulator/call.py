@@ -51,8 +51,19 @@ class Callback:
     Only what sets it apart from its call is stored; the parameters are rebuilt on demand, because tens of
     thousands of calls with several callbacks each are kept for inspection."""
 
-    __slots__ = ("url", "method", "token", "status", "timestamp", "sequence", "answered_by", "final",
-                 "detection_ms", "duplicate", "held_back")  # fmt: skip
+    __slots__ = (
+        "answered_by",
+        "detection_ms",
+        "duplicate",
+        "final",
+        "held_back",
+        "method",
+        "sequence",
+        "status",
+        "timestamp",
+        "token",
+        "url",
+    )  # fmt: skip
 
     def __init__(self, url: str, method: str, token: str, answered_by: str | None) -> None:
         self.url, self.method, self.token, self.answered_by = url, method, token, answered_by
@@ -97,7 +108,7 @@ class Callback:
 class Delivery:
     """One attempt to deliver a Callback."""
 
-    __slots__ = ("callback", "attempt", "status_code", "error", "elapsed_ms")
+    __slots__ = ("attempt", "callback", "elapsed_ms", "error", "status_code")
 
     def __init__(self, callback: Callback, attempt: int, status_code: int | None, error: str | None, ms: float) -> None:
         self.callback, self.attempt, self.status_code, self.error, self.elapsed_ms = (
@@ -113,13 +124,49 @@ class Call:
     """Mutable state of one call; guard every read-modify-write with `lock` (never held during HTTP)."""
 
     __slots__ = (
-        "sid", "index", "account_sid", "request", "persona", "k", "lock",
-        "status", "answered_by", "date_created", "date_updated", "start_time", "end_time", "duration",
-        "ended", "gen", "flow_started", "program", "gather_count",
-        "ringing_after", "ring_after", "amd_after", "amd_result", "beep_after", "answered_sim",
-        "silence_epoch", "silent_from", "heard_after_beep",
-        "seq", "callback_count", "outbox", "delivering", "held", "deliveries",
-        "spoken", "dialed", "digits_sent", "played", "documents", "errors", "voice_url", "voice_method", "twiml",
+        "account_sid",
+        "amd_after",
+        "amd_result",
+        "answered_by",
+        "answered_sim",
+        "beep_after",
+        "callback_count",
+        "date_created",
+        "date_updated",
+        "deliveries",
+        "delivering",
+        "dialed",
+        "digits_sent",
+        "documents",
+        "duration",
+        "end_time",
+        "ended",
+        "errors",
+        "flow_started",
+        "gather_count",
+        "gen",
+        "heard_after_beep",
+        "held",
+        "index",
+        "k",
+        "lock",
+        "outbox",
+        "persona",
+        "played",
+        "program",
+        "request",
+        "ring_after",
+        "ringing_after",
+        "seq",
+        "sid",
+        "silence_epoch",
+        "silent_from",
+        "spoken",
+        "start_time",
+        "status",
+        "twiml",
+        "voice_method",
+        "voice_url",
     )  # fmt: skip
 
     def __init__(self, sid: str, index: int, account_sid: str, request: CallRequest, persona: Persona, k: int,
@@ -241,10 +288,16 @@ class Call:
             "digits_sent": list(self.digits_sent),
             "played": list(self.played),
             "documents": [
-                {"url": url, "method": method, "purpose": purpose, "status_code": code, "error": error,
-                 "elapsed_ms": ms}
+                {
+                    "url": url,
+                    "method": method,
+                    "purpose": purpose,
+                    "status_code": code,
+                    "error": error,
+                    "elapsed_ms": ms,
+                }
                 for url, method, purpose, code, error, ms in self.documents
-            ],  # fmt: skip
+            ],
             "callbacks": [_delivery_record(self, delivery) for delivery in self.deliveries],
             "errors": [{"code": code, "message": message} for code, message in self.errors],
         }

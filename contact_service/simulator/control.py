@@ -47,11 +47,11 @@ def control_blueprint(engine: SimulatorEngine) -> Blueprint:
         return jsonify({"calls": records, "count": len(records)})
 
     @blueprint.get("/calls/<sid>")
-    def call(sid: str) -> Response:
+    def call(sid: str) -> Response | tuple[Response, int]:
         try:
             found = engine.call(sid)
         except TwilioApiError:
-            return jsonify({"error": f"no call {sid}"}), 404  # type: ignore[return-value]
+            return jsonify({"error": f"no call {sid}"}), 404
         with found.lock:
             return jsonify(found.record())
 

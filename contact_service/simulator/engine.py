@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from contact_service.adapters.clock import Clock, SystemClock
+from contact_service.clock import Clock, SystemClock
 from contact_service.simulator.call import Call, CallRequest
 from contact_service.simulator.config import SimulatorConfig
 from contact_service.simulator.errors import TwilioApiError, not_found

@@ -68,14 +68,25 @@ class FlowHost(Protocol):
     def silent_locked(self, call: Call) -> None: ...
 
 
-class Program:
-    """The document being played: its URL (None for inline TwiML) and a stack of [verbs, next index, Gather]."""
+class Frame:
+    """Verbs being played, the index of the next one, and the Gather they belong to (None at the top level)."""
 
-    __slots__ = ("url", "stack")
+    __slots__ = ("gather", "index", "verbs")
+
+    def __init__(self, verbs: tuple[Verb, ...], gather: Gather | None = None) -> None:
+        self.verbs = verbs
+        self.index = 0
+        self.gather = gather
+
+
+class Program:
+    """The document being played: its URL (None for inline TwiML) and a stack of frames (Gathers nest)."""
+
+    __slots__ = ("stack", "url")
 
     def __init__(self, url: str | None, verbs: tuple[Verb, ...]) -> None:
         self.url = url
-        self.stack: list[list] = [[verbs, 0, None]]
+        self.stack: list[Frame] = [Frame(verbs)]
 
 
 class CallFlow:
@@ -106,7 +117,7 @@ class CallFlow:
             call.digits_sent.append(step.digits)
             target = step.verb.action or (call.program.url if call.program else None)
             if target is not None:
-                params = (("Digits", step.digits), ("FinishedOnKey", ""))
+                params: tuple[tuple[str, str], ...] = (("Digits", step.digits), ("FinishedOnKey", ""))
                 return self._fetch_locked(call, target, step.verb.method, "gather", params)
         if step.kind == "dial-done" and isinstance(step.verb, Dial) and step.verb.action:
             params = (
@@ -151,15 +162,14 @@ class CallFlow:
                 self._host.hang_up_locked(call)  # end of document: Twilio hangs up
                 return None
             frame = program.stack[-1]
-            verbs, index, gather = frame
-            if index >= len(verbs):
+            if frame.index >= len(frame.verbs):
                 program.stack.pop()
-                if gather is not None:
-                    self._await_input_locked(call, gather)
+                if frame.gather is not None:
+                    self._await_input_locked(call, frame.gather)
                     return None
                 continue
-            frame[1] = index + 1
-            verb = verbs[index]
+            verb = frame.verbs[frame.index]
+            frame.index += 1
             if isinstance(verb, Say):
                 loops = verb.loop or ENDLESS_LOOP
                 self._host.audible_locked(call, speech=True)
@@ -177,7 +187,7 @@ class CallFlow:
                 self._host.after(call, verb.length, Step("resume"))
                 return None
             if isinstance(verb, Gather):
-                program.stack.append([verb.children, 0, verb])
+                program.stack.append(Frame(verb.children, verb))
                 continue
             if isinstance(verb, Dial):
                 self._host.audible_locked(call, speech=False)
@@ -196,7 +206,7 @@ class CallFlow:
         call.gather_count += 1
         key = keys[number] if number < len(keys) and "dtmf" in gather.input else None
         self._host.silent_locked(call)
-        if key is not None and PRESS_AFTER <= gather.timeout:
+        if key is not None and gather.timeout >= PRESS_AFTER:
             self._host.after(call, PRESS_AFTER, Step("digits", verb=gather, digits=key))
         else:
             # No input: Twilio falls through to the verb after the Gather.

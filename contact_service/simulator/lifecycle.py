@@ -10,7 +10,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from contact_service.adapters.clock import Clock
+from contact_service.clock import Clock
 from contact_service.simulator import draws
 from contact_service.simulator.call import Call
 from contact_service.simulator.config import SimulatorConfig
@@ -173,8 +173,9 @@ class CallLifecycle:
         call.program = None
         if call.start_time is not None:
             call.end_time = self._clock.now()
-        answered = call.answered_sim is not None
-        call.duration = max(1, round(self._timeline.now() - call.answered_sim)) if answered else 0
+        answered_sim = call.answered_sim
+        answered = answered_sim is not None
+        call.duration = max(1, round(self._timeline.now() - answered_sim)) if answered_sim is not None else 0
         if answered and call.request.machine_detection and call.answered_by is None:
             call.answered_by = "unknown"
         if error is not None and status == "failed":
@@ -227,9 +228,13 @@ class CallLifecycle:
         """Something is playing: the silence is over; a machine past its beep records speech."""
         call.silence_epoch += 1
         call.silent_from = None
-        if speech and call.persona.amd == "machine" and call.answered_sim is not None:
-            if self._timeline.now() >= call.answered_sim + call.beep_after:
-                call.heard_after_beep = True
+        if (
+            speech
+            and call.persona.amd == "machine"
+            and call.answered_sim is not None
+            and self._timeline.now() >= call.answered_sim + call.beep_after
+        ):
+            call.heard_after_beep = True
 
     def silent_locked(self, call: Call) -> None:
         """Nothing is playing: the callee's patience starts (a machine's only after its beep)."""

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from contact_service.adapters.clock import Clock
+from contact_service.clock import Clock
 from contact_service.simulator import draws
 from contact_service.simulator.call import Call, Callback, Delivery, FinalFacts, rfc2822
 from contact_service.simulator.config import SimulatorConfig

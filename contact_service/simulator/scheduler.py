@@ -3,6 +3,7 @@ pool of worker threads. Also the simulated timeline that `speed` accelerates."""
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import logging
@@ -89,10 +90,9 @@ class Scheduler:
         pool = self._pool
         if pool is None or self._stopping:
             return
-        try:
+        # A pool shutting down refuses work: it belongs to a simulation that is ending.
+        with contextlib.suppress(RuntimeError):
             pool.submit(self._guarded, fn, args)
-        except RuntimeError:
-            pass  # shutting down: the work belongs to a simulation that is ending
 
     def later(self, delay: float, fn: Callable[..., Any], *args: Any) -> None:
         """Run on a worker after `delay` real seconds."""
@@ -124,5 +124,5 @@ class Scheduler:
     def _guarded(fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
         try:
             fn(*args)
-        except Exception:  # noqa: BLE001 - one broken call must not take the worker down
+        except Exception:
             log.exception("simulator task %s failed", getattr(fn, "__qualname__", fn))

@@ -8,7 +8,7 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from contact_service.adapters.clock import Clock
+from contact_service.clock import Clock
 from contact_service.simulator.app import create_simulator_app, engine_of
 from contact_service.simulator.config import SimulatorConfig
 from contact_service.simulator.engine import SimulatorEngine

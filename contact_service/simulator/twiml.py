@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable
 from dataclasses import dataclass
 
 PARSE_FAILURE = 12100  # Twilio: "Document parse failure"
@@ -207,7 +208,7 @@ def _float(element: ElementTree.Element, name: str, default: float) -> float:
     return value
 
 
-_VERBS = {
+_VERBS: dict[str, Callable[[ElementTree.Element], Verb]] = {
     "Say": _say,
     "Pause": _pause,
     "Play": _play,

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 
 from contact_service.bootstrap import Container, bootstrap
-
-EXTENSION_KEY = "contact_service"
+from contact_service.web.context import EXTENSION_KEY
 
 
 def build_app(overrides: dict[str, Any] | None = None, container: Container | None = None) -> Flask:
@@ -16,8 +15,8 @@ def build_app(overrides: dict[str, Any] | None = None, container: Container | No
     app = Flask(__name__)
     app.extensions[EXTENSION_KEY] = container or bootstrap(overrides)
 
-    from contact_service.web.health import health
     from contact_service.web.api import install as install_api
+    from contact_service.web.health import health
     from contact_service.web.inbound_callback import inbound_callbacks
     from contact_service.web.twilio_webhooks import twilio_webhooks
 
@@ -26,8 +25,3 @@ def build_app(overrides: dict[str, Any] | None = None, container: Container | No
     app.register_blueprint(inbound_callbacks)
     install_api(app)
     return app
-
-
-def container() -> Container:
-    """The container of the app handling the current request."""
-    return current_app.extensions[EXTENSION_KEY]

@@ -2,32 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 from redis.exceptions import RedisError
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
-from contact_service.web.app import container
+from contact_service.adapters.db.engine import unreachable
+from contact_service.web.context import container
 
 health = Blueprint("health", __name__)
 
 
 @health.get("/healthz")
-def healthz():  # type: ignore[no-untyped-def]
+def healthz() -> Response:
     """The process is up and serving."""
     return jsonify(status="ok")
 
 
 @health.get("/readyz")
-def readyz():  # type: ignore[no-untyped-def]
+def readyz() -> tuple[Response, int]:
     """The database and Redis are reachable; 503 names whichever is not."""
     checks: dict[str, str] = {}
-    try:
-        with container().engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        checks["database"] = "ok"
-    except SQLAlchemyError as exc:
-        checks["database"] = f"unreachable: {type(exc.orig or exc).__name__}"
+    problem = unreachable(container().engine)
+    checks["database"] = "ok" if problem is None else f"unreachable: {problem}"
     try:
         container().redis.ping()
         checks["redis"] = "ok"

@@ -15,8 +15,10 @@ import logging
 from flask import Blueprint, Response, jsonify, request
 
 from contact_service.adapters import counters
-from contact_service.services import responses
-from contact_service.web.app import container
+from contact_service.domain.access import CALL_CENTRE_PLATFORM
+from contact_service.use_cases import cases as case_actions
+from contact_service.web.context import container
+from contact_service.web.errors import error_response
 
 security_log = logging.getLogger("contact_service.security")
 inbound_callbacks = Blueprint("inbound_callbacks", __name__)
@@ -28,12 +30,6 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
-def _error(status: int, message: str, field: str | None = None) -> Response:
-    reply = jsonify({"error": {"status": status, "message": message, "field": field}})
-    reply.status_code = status
-    return reply
-
-
 @inbound_callbacks.post("/webhooks/inbound-callback")
 def inbound_callback() -> Response:
     """Record the report and match the caller to open cases (one, several for review, or none: logged)."""
@@ -41,26 +37,37 @@ def inbound_callback() -> Response:
     body = request.get_data(cache=True)
     presented = request.headers.get(SIGNATURE_HEADER, "")
     if not presented or not hmac.compare_digest(presented, sign(c.settings.inbound_callback_secret, body)):
-        security_log.warning("refused inbound callback report from %s: %s", request.remote_addr,
-                             "missing signature" if not presented else "signature does not match")
+        security_log.warning(
+            "refused inbound callback report from %s: %s",
+            request.remote_addr,
+            "missing signature" if not presented else "signature does not match",
+        )
         counters.increment(c.redis, "inbound_callback_signature_refused")
-        return _error(403, "forbidden: invalid signature")
+        return error_response(403, "forbidden: invalid signature")
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        return _error(400, "body: must be a JSON object", "body")
+        return error_response(400, "body: must be a JSON object", "body")
     caller, called_at, call_id = data.get("caller"), data.get("called_at"), data.get("call_id")
     if not isinstance(caller, str) or not caller.strip() or len(caller) > 64 or "\x00" in caller:
-        return _error(400, "caller: the caller's number as text (at most 64 characters)", "caller")
+        return error_response(400, "caller: the caller's number as text (at most 64 characters)", "caller")
     if call_id is not None and (not isinstance(call_id, str) or not 0 < len(call_id) <= 100 or "\x00" in call_id):
-        return _error(400, "call_id: text of 1 to 100 characters, or absent", "call_id")
+        return error_response(400, "call_id: text of 1 to 100 characters, or absent", "call_id")
     try:
         when = dt.datetime.fromisoformat(called_at) if isinstance(called_at, str) else None
     except ValueError:
         when = None
     if when is None or when.tzinfo is None:
-        return _error(400, "called_at: an ISO 8601 time with a UTC offset, like 2026-11-24T15:04:05-05:00",
-                      "called_at")
-    with c.sessions() as session:
-        result = responses.record_inbound_callback(session, caller, when.astimezone(dt.UTC), call_id, c.clock.now())
-    return jsonify({"callback_id": result.callback_id, "match": result.status,
-                    "cases_matched": len(result.case_ids), "duplicate": result.duplicate})
+        return error_response(
+            400, "called_at: an ISO 8601 time with a UTC offset, like 2026-11-24T15:04:05-05:00", "called_at"
+        )
+    result = case_actions.record_inbound_callback(
+        c.unit_of_work(), CALL_CENTRE_PLATFORM, caller, when.astimezone(dt.UTC), call_id
+    )
+    return jsonify(
+        {
+            "callback_id": result.callback_id,
+            "match": result.status.value,
+            "cases_matched": len(result.case_ids),
+            "duplicate": result.duplicate,
+        }
+    )

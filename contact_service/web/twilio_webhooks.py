@@ -8,13 +8,14 @@ never answer 500.
 
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
 import hmac
 import logging
 
 from flask import Blueprint, Response, request
-from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
 
 from contact_service.adapters import counters
 from contact_service.adapters.db.event_log import EventLogUnavailable
@@ -23,7 +24,7 @@ from contact_service.services import call_events, call_flow
 from contact_service.services.call_events import ProviderEvent
 from contact_service.services.telephony import ProviderUnavailable
 from contact_service.services.webhook_urls import WEBHOOK_PREFIX
-from contact_service.web.app import container
+from contact_service.web.context import container
 
 log = logging.getLogger(__name__)
 security_log = logging.getLogger("contact_service.security")
@@ -37,19 +38,21 @@ def _signed_by_provider(token: str, url: str, form: _FormValues, signature: str)
     """RequestValidator's verdict. The URL we gave the provider is tried first (one HMAC, the usual case);
     only a mismatch pays for validate()'s other forms of the URL (with and without the default port)."""
     validator = RequestValidator(token)
-    if hmac.compare_digest(validator.compute_signature(url, form), signature):
+    expected: str = validator.compute_signature(url, form)
+    if hmac.compare_digest(expected, signature):
         return True
-    return validator.validate(url, form, signature)
+    return bool(validator.validate(url, form, signature))
 
 
-class _FormValues(dict):  # type: ignore[type-arg]
+class _FormValues(dict[str, list[str]]):
     """The form as RequestValidator reads it: `getall` is the first accessor it tries. Werkzeug's MultiDict
     has none, which costs a caught AttributeError per parameter per signature variant on every callback."""
 
-    def __init__(self, form) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, form: MultiDict[str, str]) -> None:
         super().__init__(form.lists())
 
     def getall(self, name: str) -> list[str]:
+        """Every value of the parameter `name`."""
         return self[name]
 
 
@@ -64,7 +67,10 @@ def verify_signature() -> Response | None:
         return None
     reason = "missing signature" if not signature else "signature does not match"
     security_log.warning(
-        "refused webhook %s from %s: %s", request.path, request.headers.get("X-Forwarded-For", request.remote_addr), reason
+        "refused webhook %s from %s: %s",
+        request.path,
+        request.headers.get("X-Forwarded-For", request.remote_addr),
+        reason,
     )
     counters.increment(container().redis, "webhook_signature_refused")
     return Response("forbidden: invalid Twilio signature\n", status=403, mimetype="text/plain")
@@ -80,9 +86,11 @@ def voice() -> Response:
             plan = call_flow.plan_for_answer(
                 session, attempt_id, _text("AnsweredBy"), voicemail=request.args.get("mode") == "voicemail"
             )
-        call_events.record_served(container().event_log, plan.attempt_id, call_sid, plan.action.value, container().clock.now())
+        call_events.record_served(
+            container().event_log, plan.attempt_id, call_sid, plan.action.value, container().clock.now()
+        )
         return _twiml(render_twiml(plan, container().webhook_urls.gather(plan.attempt_id) if plan.attempt_id else None))
-    except Exception:  # noqa: BLE001 - a caller must hear the official message whatever failed here
+    except Exception:
         log.exception("voice webhook failed for attempt %s; answered with the safe message", attempt_id)
         return _twiml(safe_twiml())
 
@@ -95,15 +103,19 @@ def gather() -> Response:
     digits = _text("Digits")
     try:
         event = ProviderEvent(
-            kind="gather", call_sid=call_sid, digits=digits,
+            kind="gather",
+            call_sid=call_sid,
+            digits=digits,
             idempotency_token=request.headers.get("I-Twilio-Idempotency-Token"),
         )
         call_events.record_callback(container().event_log, attempt_id, event, container().clock.now())
         with container().sessions() as session:
             plan = call_flow.plan_for_keypress(session, attempt_id, digits)
-        call_events.record_served(container().event_log, plan.attempt_id, call_sid, plan.action.value, container().clock.now())
+        call_events.record_served(
+            container().event_log, plan.attempt_id, call_sid, plan.action.value, container().clock.now()
+        )
         return _twiml(render_twiml(plan, container().webhook_urls.gather(plan.attempt_id) if plan.attempt_id else None))
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("gather webhook failed for attempt %s; answered with the safe message", attempt_id)
         return _twiml(safe_twiml())
 
@@ -143,29 +155,18 @@ def amd() -> Response:
 def _record(event: ProviderEvent) -> Response:
     """Append the callback (one statement); the settler folds it into the attempt. 503 if the log is down."""
     attempt_id = _attempt_id()
+    system = container()
     try:
-        new = call_events.record_callback(container().event_log, attempt_id, event, container().clock.now())
-        redirect = (
-            new
-            and event.kind == "amd"
-            and attempt_id is not None
-            and call_events.is_machine_verdict(event.answered_by)
-            and _awaits_voicemail(attempt_id)
-        )
-    except (SQLAlchemyError, EventLogUnavailable):
+        redirect = call_events.record_and_route(system.event_log, system.engine, attempt_id, event, system.clock.now())
+    except EventLogUnavailable:
         log.exception("could not record %s callback for attempt %s", event.kind, attempt_id)
         return Response("database unavailable\n", status=503, mimetype="text/plain")
-    if redirect and event.call_sid:
+    if redirect and event.call_sid and attempt_id is not None:
         try:
-            container().telephony.redirect_call(event.call_sid, container().webhook_urls.voice(attempt_id, voicemail=True))
+            system.telephony.redirect_call(event.call_sid, system.webhook_urls.voice(attempt_id, voicemail=True))
         except ProviderUnavailable as exc:
             log.warning("could not send call %s to voicemail: %s", event.call_sid, exc)
     return Response(status=204)
-
-
-def _awaits_voicemail(attempt_id: int) -> bool:
-    with container().engine.connect() as connection:
-        return call_events.machine_awaits_voicemail(connection, attempt_id)
 
 
 def _twiml(body: str) -> Response:
@@ -187,7 +188,7 @@ def _int(name: str) -> int | None:
     return int(value) if value.isdigit() and len(value) < 10 else None
 
 
-def _timestamp(name: str):  # type: ignore[no-untyped-def]
+def _timestamp(name: str) -> dt.datetime | None:
     value = request.form.get(name, "").strip()
     if not value:
         return None

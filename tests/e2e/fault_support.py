@@ -70,9 +70,20 @@ def reset_database(engine: Engine) -> None:
 def attempt_rows(engine: Engine, campaign_id: int) -> list[dict]:  # type: ignore[type-arg]
     with Session(engine) as session:
         rows = session.execute(
-            select(CallAttempt.id, CallAttempt.case_id, Case.case_number, CallAttempt.attempt_number,
-                   CallAttempt.to_e164, CallAttempt.state, CallAttempt.call_sid, CallAttempt.dialing_at,
-                   CallAttempt.queued_at, CallAttempt.placed_at, CallAttempt.outcome, CallAttempt.dial_claim)
+            select(
+                CallAttempt.id,
+                CallAttempt.case_id,
+                Case.case_number,
+                CallAttempt.attempt_number,
+                CallAttempt.to_e164,
+                CallAttempt.state,
+                CallAttempt.call_sid,
+                CallAttempt.dialing_at,
+                CallAttempt.queued_at,
+                CallAttempt.placed_at,
+                CallAttempt.outcome,
+                CallAttempt.dial_claim,
+            )
             .join(Case, Case.id == CallAttempt.case_id)
             .where(CallAttempt.campaign_id == campaign_id)
             .order_by(CallAttempt.id)
@@ -99,7 +110,8 @@ def campaign_status(engine: Engine, campaign_id: int) -> str:
 def attempt_state_counts(engine: Engine, campaign_id: int) -> dict[str, int]:
     with Session(engine) as session:
         rows = session.execute(
-            select(CallAttempt.state, func.count()).where(CallAttempt.campaign_id == campaign_id)
+            select(CallAttempt.state, func.count())
+            .where(CallAttempt.campaign_id == campaign_id)
             .group_by(CallAttempt.state)
         ).all()
     return dict(rows)  # type: ignore[arg-type]
@@ -112,7 +124,8 @@ def events_of(engine: Engine, attempt_ids: Iterable[int]) -> list[dict]:  # type
     with Session(engine) as session:
         rows = session.execute(
             select(CallEvent.id, CallEvent.attempt_id, CallEvent.kind, CallEvent.call_status, CallEvent.call_sid)
-            .where(CallEvent.attempt_id.in_(ids)).order_by(CallEvent.id)
+            .where(CallEvent.attempt_id.in_(ids))
+            .order_by(CallEvent.id)
         ).all()
     return [row._asdict() for row in rows]
 
@@ -129,8 +142,14 @@ def wait_until(predicate, timeout: float, interval: float = 0.05) -> bool:  # ty
 def dialled_count(engine: Engine, campaign_id: int) -> int:
     """Attempts that reached the provider as far as the database knows (placed or ended)."""
     with Session(engine) as session:
-        return session.scalar(select(func.count()).select_from(CallAttempt).where(
-            CallAttempt.campaign_id == campaign_id, CallAttempt.state.in_(("placed", "ended")))) or 0
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(CallAttempt)
+                .where(CallAttempt.campaign_id == campaign_id, CallAttempt.state.in_(("placed", "ended")))
+            )
+            or 0
+        )
 
 
 def postgres_now_ok(engine: Engine) -> None:
@@ -217,8 +236,10 @@ def exactly_once_problems(calls: Sequence[dict], attempts: Sequence[dict]) -> li
     for call in calls:
         ids = attempt_ids_of_call(call)
         if not ids:
-            problems.append(f"simulator call {call['sid']} to {call['to']} carries no attempt id "
-                            f"(status {call.get('status')}, {len(call.get('callbacks', []))} callbacks)")
+            problems.append(
+                f"simulator call {call['sid']} to {call['to']} carries no attempt id "
+                f"(status {call.get('status')}, {len(call.get('callbacks', []))} callbacks)"
+            )
             continue
         if len(ids) > 1:
             problems.append(f"simulator call {call['sid']} to {call['to']} carries several attempt ids {sorted(ids)}")
@@ -226,62 +247,89 @@ def exactly_once_problems(calls: Sequence[dict], attempts: Sequence[dict]) -> li
             calls_of_attempt[attempt_id].append(call["sid"])
             attempt = by_id.get(attempt_id)
             if attempt is None:
-                problems.append(f"simulator call {call['sid']} belongs to attempt {attempt_id}, not an attempt of "
-                                f"this campaign")
+                problems.append(
+                    f"simulator call {call['sid']} belongs to attempt {attempt_id}, not an attempt of this campaign"
+                )
                 continue
             if attempt["to_e164"] != call["to"]:
-                problems.append(f"simulator call {call['sid']} went to {call['to']} but attempt {attempt_id} is for "
-                                f"{attempt['to_e164']}")
+                problems.append(
+                    f"simulator call {call['sid']} went to {call['to']} but attempt {attempt_id} is for "
+                    f"{attempt['to_e164']}"
+                )
             if attempt["state"] not in DIALLED_STATES:
-                problems.append(f"attempt {attempt_id} ({attempt['case_number']}) has a provider call "
-                                f"{call['sid']} but is {attempt['state']!r} (never dialled, as the database says)")
+                problems.append(
+                    f"attempt {attempt_id} ({attempt['case_number']}) has a provider call "
+                    f"{call['sid']} but is {attempt['state']!r} (never dialled, as the database says)"
+                )
     for attempt_id, sids in sorted(calls_of_attempt.items()):
         if len(sids) > 1:
             attempt = by_id.get(attempt_id, {})
-            problems.append(f"attempt {attempt_id} ({attempt.get('case_number')}, {attempt.get('to_e164')}) was "
-                            f"placed {len(sids)} times: simulator calls {sids}; the attempt records "
-                            f"{attempt.get('call_sid')}")
+            problems.append(
+                f"attempt {attempt_id} ({attempt.get('case_number')}, {attempt.get('to_e164')}) was "
+                f"placed {len(sids)} times: simulator calls {sids}; the attempt records "
+                f"{attempt.get('call_sid')}"
+            )
         elif attempt_id in by_id and by_id[attempt_id]["call_sid"] not in (None, sids[0]):
-            problems.append(f"attempt {attempt_id} records call {by_id[attempt_id]['call_sid']} but its only "
-                            f"simulator call is {sids[0]}")
+            problems.append(
+                f"attempt {attempt_id} records call {by_id[attempt_id]['call_sid']} but its only "
+                f"simulator call is {sids[0]}"
+            )
     for attempt in attempts:
         dialled = attempt["dialing_at"] is not None or attempt["state"] in ("placed", "ended")
         if dialled and attempt["id"] not in calls_of_attempt:
-            problems.append(f"attempt {attempt['id']} ({attempt['case_number']}) is {attempt['state']!r}, dialled at "
-                            f"{attempt['dialing_at']}, call_sid {attempt['call_sid']}, but the simulator has no call "
-                            f"for it")
+            problems.append(
+                f"attempt {attempt['id']} ({attempt['case_number']}) is {attempt['state']!r}, dialled at "
+                f"{attempt['dialing_at']}, call_sid {attempt['call_sid']}, but the simulator has no call "
+                f"for it"
+            )
     return problems
 
 
-def per_number_problems(calls: Sequence[dict], attempts: Sequence[dict],  # type: ignore[type-arg]
-                        plans: Sequence[CasePlan]) -> list[str]:
+def per_number_problems(
+    calls: Sequence[dict],
+    attempts: Sequence[dict],  # type: ignore[type-arg]
+    plans: Sequence[CasePlan],
+) -> list[str]:
     """Calls per number = attempts dialled for the case = what its personas call for."""
     problems = []
     calls_to = Counter(call["to"] for call in calls)
-    dialled_for = Counter(attempt["to_e164"] for attempt in attempts
-                          if attempt["dialing_at"] is not None or attempt["state"] in ("placed", "ended"))
+    dialled_for = Counter(
+        attempt["to_e164"]
+        for attempt in attempts
+        if attempt["dialing_at"] is not None or attempt["state"] in ("placed", "ended")
+    )
     for plan in plans:
         got, dialled = calls_to.get(plan.phone, 0), dialled_for.get(plan.phone, 0)
         if not got == dialled == plan.expected_calls:
-            problems.append(f"{plan.case_number} ({plan.phone}, personas {list(plan.personas)}): "
-                            f"{got} simulator calls, {dialled} attempts dialled, expected {plan.expected_calls}")
+            problems.append(
+                f"{plan.case_number} ({plan.phone}, personas {list(plan.personas)}): "
+                f"{got} simulator calls, {dialled} attempts dialled, expected {plan.expected_calls}"
+            )
     known = {plan.phone for plan in plans}
     for number in sorted(set(calls_to) - known):
         problems.append(f"{calls_to[number]} simulator calls to {number}, which is no case of this trial")
     return problems
 
 
-def state_problems(attempts: Sequence[dict], cases: dict[str, tuple[str, int]],  # type: ignore[type-arg]
-                   plans: Sequence[CasePlan]) -> list[str]:
+def state_problems(
+    attempts: Sequence[dict],
+    cases: dict[str, tuple[str, int]],  # type: ignore[type-arg]
+    plans: Sequence[CasePlan],
+) -> list[str]:
     """Nothing left in flight; every case reached, with as many attempts as its personas call for."""
-    problems = [f"attempt {a['id']} ({a['case_number']} #{a['attempt_number']}) left {a['state']!r} "
-                f"(queued_at {a['queued_at']}, dialing_at {a['dialing_at']}, call_sid {a['call_sid']})"
-                for a in attempts if a["state"] in IN_FLIGHT]
+    problems = [
+        f"attempt {a['id']} ({a['case_number']} #{a['attempt_number']}) left {a['state']!r} "
+        f"(queued_at {a['queued_at']}, dialing_at {a['dialing_at']}, call_sid {a['call_sid']})"
+        for a in attempts
+        if a["state"] in IN_FLIGHT
+    ]
     for plan in plans:
         state, made = cases.get(plan.case_number, ("missing", 0))
         if (state, made) != ("reached", plan.expected_calls):
-            problems.append(f"{plan.case_number}: campaign case {state!r} after {made} attempts, expected "
-                            f"'reached' after {plan.expected_calls}")
+            problems.append(
+                f"{plan.case_number}: campaign case {state!r} after {made} attempts, expected "
+                f"'reached' after {plan.expected_calls}"
+            )
     return problems
 
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from contact_service.adapters.db.models import CallAttempt, CaseHold, Case
-from contact_service.services import campaigns
-from contact_service.services.campaign_launch import CaseSelection
-from tests.e2e.campaign_harness import MONDAY_MORNING, deployment
+from contact_service.adapters.db.models import CallAttempt, Case, CaseHold
+from contact_service.domain.states import CampaignStatus
+from contact_service.read import campaigns as read_campaigns
+from contact_service.use_cases import campaigns as campaign_actions
+from contact_service.use_cases.campaigns import CaseSelection
+from tests.e2e.campaign_harness import MONDAY_MORNING, OPERATOR, deployment
 from tests.e2e.test_campaign_e2e import assert_every_dial_inside_the_window_and_caps
 from tests.factories import make_case
 
@@ -33,8 +36,11 @@ def planned_attempts_once_settled(engine: Engine, case_number: str, timeout: flo
     deadline = time.monotonic() + timeout
     while True:
         with Session(engine) as session:
-            states = session.execute(select(CallAttempt.state, CallAttempt.due_at).join(Case, Case.id == CallAttempt.case_id)
-                                     .where(Case.case_number == case_number)).all()
+            states = session.execute(
+                select(CallAttempt.state, CallAttempt.due_at)
+                .join(Case, Case.id == CallAttempt.case_id)
+                .where(Case.case_number == case_number)
+            ).all()
         if not any(state in ("queued", "dialing") for state, _ in states) or time.monotonic() > deadline:
             return [due for state, due in states if state == "planned"]
         time.sleep(0.1)
@@ -51,20 +57,17 @@ def test_pause_resume_and_cancel_take_effect_within_a_second(pg_engine: Engine, 
         deadline = time.monotonic() + 60
         while calls_created(system) < 6 and time.monotonic() < deadline:
             time.sleep(0.05)
-        with system.container.sessions() as session:
-            campaigns.pause(session, campaign.id, system.clock.now())
+        campaign_actions.pause_campaign(system.container.unit_of_work(), OPERATOR, campaign.id)
         time.sleep(1.0)
         after_pause = calls_created(system)
         time.sleep(3.0)
         assert calls_created(system) == after_pause, "calls were placed more than a second after the pause"
-        with system.container.sessions() as session:
-            campaigns.resume(session, campaign.id, system.clock.now())
+        campaign_actions.resume_campaign(system.container.unit_of_work(), OPERATOR, campaign.id)
         deadline = time.monotonic() + 60
         while calls_created(system) < after_pause + 6 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert calls_created(system) >= after_pause + 6, "resume did not restart calling"
-        with system.container.sessions() as session:
-            campaigns.cancel(session, campaign.id, system.clock.now())
+        campaign_actions.cancel_campaign(system.container.unit_of_work(), OPERATOR, campaign.id)
         time.sleep(1.0)
         after_cancel = calls_created(system)
         time.sleep(3.0)
@@ -72,12 +75,19 @@ def test_pause_resume_and_cancel_take_effect_within_a_second(pg_engine: Engine, 
         assert after_cancel < 40
         system.simulator.wait_until_idle(20)
     with Session(pg_engine) as session:
-        states = dict(session.execute(select(CallAttempt.state, CallAttempt.id)
-                                      .where(CallAttempt.campaign_id == campaign.id)).all())
-        leftover = session.scalars(select(CallAttempt.state).where(
-            CallAttempt.campaign_id == campaign.id, CallAttempt.state.in_(("planned", "queued", "dialing")))).all()
-        cancelled = session.scalars(select(CallAttempt.id).where(
-            CallAttempt.campaign_id == campaign.id, CallAttempt.state == "cancelled")).all()
+        states = dict(
+            session.execute(
+                select(CallAttempt.state, CallAttempt.id).where(CallAttempt.campaign_id == campaign.id)
+            ).all()
+        )
+        leftover = session.scalars(
+            select(CallAttempt.state).where(
+                CallAttempt.campaign_id == campaign.id, CallAttempt.state.in_(("planned", "queued", "dialing"))
+            )
+        ).all()
+        cancelled = session.scalars(
+            select(CallAttempt.id).where(CallAttempt.campaign_id == campaign.id, CallAttempt.state == "cancelled")
+        ).all()
     assert leftover == [] and len(cancelled) == 40 - after_cancel, states
 
 
@@ -97,8 +107,11 @@ def test_a_hold_added_mid_campaign_stops_the_next_call(pg_engine: Engine, redis_
         calls = {number: len(system.simulator.calls(to=number)) for number in (held, other)}
     assert calls == {held: 1, other: 2}
     with Session(pg_engine) as session:
-        second = session.execute(select(CallAttempt.state, CallAttempt.skip_reason).join(Case, Case.id == CallAttempt.case_id)
-                                 .where(Case.case_number == "HOLD-0", CallAttempt.attempt_number == 2)).one()
+        second = session.execute(
+            select(CallAttempt.state, CallAttempt.skip_reason)
+            .join(Case, Case.id == CallAttempt.case_id)
+            .where(Case.case_number == "HOLD-0", CallAttempt.attempt_number == 2)
+        ).one()
     assert tuple(second) == ("skipped", "hold")
 
 
@@ -115,25 +128,36 @@ def test_caps_hold_across_two_overlapping_campaigns(pg_engine: Engine, redis_cli
             time.sleep(0.2)
         time.sleep(5)  # ~20 more simulated hours: long enough for a cap violation to show
         waiting = planned_attempts_once_settled(pg_engine, "CAP-0")
-        with system.container.sessions() as session:
-            for campaign in (first, second):
-                if campaigns.find_campaign(session, campaign.id).status == "running":
-                    campaigns.cancel(session, campaign.id, system.clock.now())
+        for campaign in (first, second):
+            with system.container.sessions() as session:
+                running = read_campaigns.find_campaign(session, campaign.id).status == CampaignStatus.RUNNING
+            if running:
+                campaign_actions.cancel_campaign(system.container.unit_of_work(), OPERATOR, campaign.id)
         system.simulator.wait_until_idle(20)
     with Session(pg_engine) as session:
-        dialled = session.scalars(select(CallAttempt).join(Case, Case.id == CallAttempt.case_id).where(
-            Case.case_number == "CAP-0", CallAttempt.dialing_at.is_not(None)).order_by(CallAttempt.dialing_at)).all()
+        dialled = session.scalars(
+            select(CallAttempt)
+            .join(Case, Case.id == CallAttempt.case_id)
+            .where(Case.case_number == "CAP-0", CallAttempt.dialing_at.is_not(None))
+            .order_by(CallAttempt.dialing_at)
+        ).all()
     moments = [attempt.dialing_at for attempt in dialled]
     assert len(moments) == 3 == len(system.simulator.calls(to=number)), moments
     # The cap counted every campaign's attempts: the next one waits for the first to leave the 7-day window.
     assert waiting and all(due >= moments[0] + dt.timedelta(days=7) for due in waiting), (moments, waiting)
-    assert all(b - a >= dt.timedelta(days=1) for a, b in zip(moments, moments[1:])), moments
+    assert all(b - a >= dt.timedelta(days=1) for a, b in itertools.pairwise(moments)), moments
     assert_every_dial_inside_the_window_and_caps(pg_engine, list(dialled))
 
 
 def test_the_window_of_every_zone_in_two_zone_states_and_out_of_zone_numbers(pg_engine: Engine, redis_client) -> None:  # type: ignore[no-untyped-def]
-    cases = {"TX": ("+12145550501", "TX"), "FL": ("+13055550502", "FL"), "NY-in-CA": ("+12125550503", "CA"),
-             "AK": ("+19075550504", "AK"), "HI": ("+18085550505", "HI"), "GU": ("+16715550506", "GU")}
+    cases = {
+        "TX": ("+12145550501", "TX"),
+        "FL": ("+13055550502", "FL"),
+        "NY-in-CA": ("+12125550503", "CA"),
+        "AK": ("+19075550504", "AK"),
+        "HI": ("+18085550505", "HI"),
+        "GU": ("+16715550506", "GU"),
+    }
     with Session(pg_engine) as session:
         for name, (number, state) in cases.items():
             make_case(session, case_number=f"W-{name}", phone=number, state=state)
@@ -144,9 +168,13 @@ def test_the_window_of_every_zone_in_two_zone_states_and_out_of_zone_numbers(pg_
         campaign = system.create_and_launch("windows")
         system.wait_for(campaign.id, "completed", timeout=120)
     with Session(pg_engine) as session:
-        dialled = {number: when for number, when in session.execute(
-            select(Case.case_number, CallAttempt.dialing_at).join(Case, Case.id == CallAttempt.case_id)
-            .where(CallAttempt.campaign_id == campaign.id))}
+        dialled = dict(
+            session.execute(
+                select(Case.case_number, CallAttempt.dialing_at)
+                .join(Case, Case.id == CallAttempt.case_id)
+                .where(CallAttempt.campaign_id == campaign.id)
+            ).all()
+        )
         attempts = session.scalars(select(CallAttempt).where(CallAttempt.campaign_id == campaign.id)).all()
     # Never before 8:00 in the later zone of each two-zone place.
     assert dialled["W-TX"] >= dt.datetime(2026, 11, 30, 15, 0, tzinfo=dt.UTC)  # 8:00 Mountain (El Paso)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner, Result
 from sqlalchemy import Engine, func, select
 
 from contact_service.adapters.db.models import Case
 from tests.e2e.conftest import run_cli
+from tests.unit_of_work_support import audit_count, audit_rows
 
 
 def case_count(engine: Engine) -> int:
@@ -72,3 +77,46 @@ def test_a_bad_setting_exits_2_naming_it(cli_env: dict[str, str], samples_dir: P
     result = run_cli(["cases", "import", str(samples_dir / "cases.csv")], {**cli_env, "CONTACT_IMPORT_BATCH_SIZE": "x"})
     assert result.returncode == 2
     assert "configuration error: CONTACT_IMPORT_BATCH_SIZE='x'" in result.stderr
+
+
+def invoke(args: list[str], cli_env: dict[str, str], login: str = "os-login-name") -> Result:
+    """Run `contact-service args...` in this process (only the command modules under test are loaded), with
+    the test databases and a known login name (getpass reads LOGNAME first)."""
+    from contact_service.cli import cases, cli, tokens  # noqa: F401  (registers the commands)
+
+    env: dict[str, str | None] = {key: None for key in os.environ if key.startswith(("CONTACT_", "TWILIO_"))}
+    env.update({key: value for key, value in cli_env.items() if key.startswith(("CONTACT_", "DATABASE_", "REDIS_"))})
+    env.update(LOGNAME=login, USER=login)
+    return CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+
+
+@pytest.mark.parametrize(("options", "actor"), [(["--as", "alice"], "alice"), ([], "os-login-name")])
+def test_an_import_leaves_one_audit_record_naming_who_ran_it(
+    cli_env: dict[str, str], pg_engine: Engine, samples_dir: Path, options: list[str], actor: str
+) -> None:
+    sample = samples_dir / "cases.csv"
+    result = invoke(["cases", "import", "--quiet", *options, str(sample)], cli_env)
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines() == [f"{sample}: 12 rows read, 8 imported, 4 rejected"]
+    [record] = audit_rows(pg_engine)
+    assert (record["actor"], record["role"], record["action"], record["subject_type"]) == (
+        actor,
+        "supervisor",
+        "cases_imported",
+        "import_run",
+    )
+    assert json.loads(record["detail"]) == {
+        "source": str(sample),
+        "rows_read": 12,
+        "rows_imported": 8,
+        "rows_rejected": 4,
+    }
+
+
+def test_an_unusable_file_leaves_no_audit_record(cli_env: dict[str, str], pg_engine: Engine, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    result = invoke(["cases", "import", "--as", "alice", str(empty)], cli_env)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {empty}: the file is empty; nothing was imported"
+    assert audit_count(pg_engine) == 0

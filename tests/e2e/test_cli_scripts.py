@@ -40,11 +40,12 @@ def test_check_accepts_the_warning_sentence_and_exits_0(cli_env: dict[str, str],
     assert result.stdout.strip() == f"{script}: ok (human script)"
 
 
-def test_check_reads_the_kind_from_the_file_and_holds_voicemail_to_the_stricter_rule(cli_env: dict[str, str], tmp_path: Path) -> None:
+def test_check_reads_the_kind_from_the_file_and_holds_voicemail_to_the_stricter_rule(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
     script = tmp_path / "voicemail.txt"
     script.write_text(
-        "# kind: voicemail\n"
-        "This message is for {name} from the IRS about your tax balance. Call 1-800-829-1040.\n"
+        "# kind: voicemail\nThis message is for {name} from the IRS about your tax balance. Call 1-800-829-1040.\n"
     )
     result = run_cli(["scripts", "check", str(script)], cli_env)
     assert result.returncode == 1

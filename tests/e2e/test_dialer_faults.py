@@ -21,7 +21,6 @@ import random
 import time
 from collections.abc import Sequence
 
-import pytest
 from redis import Redis
 from sqlalchemy import Engine
 
@@ -44,8 +43,10 @@ RECONCILE_AFTER = 2  # real seconds before an attempt left dialing by a dead wor
 def launch(system: Deployment, name: str, plans: Sequence[fs.CasePlan], calls_per_second: int) -> int:
     system.configure_numbers({plan.phone: list(plan.personas) for plan in plans if plan.personas != ("human",)})
     campaign = system.create_and_launch(
-        name, selection=CaseSelection(case_numbers=tuple(plan.case_number for plan in plans)),
-        calls_per_second=calls_per_second, max_attempts=2,
+        name,
+        selection=CaseSelection(case_numbers=tuple(plan.case_number for plan in plans)),
+        calls_per_second=calls_per_second,
+        max_attempts=2,
     )
     assert campaign.cases_planned == len(plans), (campaign.cases_selected, campaign.cases_planned)
     return campaign.id
@@ -61,15 +62,23 @@ def rq_diagnosis(redis: Redis, attempts: Sequence[dict]) -> str:  # type: ignore
             job_id = dial_job_id(attempt["id"])
             status = redis.hget(f"rq:job:{job_id}", "status")
             worker = redis.hget(f"rq:job:{job_id}", "worker_name")
-            lines.append(f"    attempt {attempt['id']} {attempt['state']}: job {job_id} status "
-                         f"{status.decode() if status else None}, worker {worker.decode() if worker else None}, "
-                         f"on the queue list: {job_id in queued_ids}, in the started registry: {job_id in started}")
+            lines.append(
+                f"    attempt {attempt['id']} {attempt['state']}: job {job_id} status "
+                f"{status.decode() if status else None}, worker {worker.decode() if worker else None}, "
+                f"on the queue list: {job_id in queued_ids}, in the started registry: {job_id in started}"
+            )
     live_workers = sorted(raw.decode() for raw in redis.smembers("rq:workers"))
-    return "\n".join(lines + [f"    RQ workers registered: {live_workers}"])
+    return "\n".join([*lines, f"    RQ workers registered: {live_workers}"])
 
 
-def audit(system: Deployment, redis: Redis, campaign_id: int, plans: Sequence[fs.CasePlan], context: str,
-          completion_timeout: float) -> None:
+def audit(
+    system: Deployment,
+    redis: Redis,
+    campaign_id: int,
+    plans: Sequence[fs.CasePlan],
+    context: str,
+    completion_timeout: float,
+) -> None:
     """Wait for completion, then check every exactly-once property; the message says what went wrong."""
     try:
         system.wait_for(campaign_id, "completed", timeout=completion_timeout)
@@ -77,7 +86,7 @@ def audit(system: Deployment, redis: Redis, campaign_id: int, plans: Sequence[fs
     except AssertionError as exc:
         completed_error = str(exc)
     system.simulator.wait_until_idle(10)
-    calls = [call for call in system.simulator.calls()]
+    calls = list(system.simulator.calls())
     attempts = fs.attempt_rows(system.engine, campaign_id)
     cases = fs.case_rows(system.engine, campaign_id)
     problems = fs.exactly_once_problems(calls, attempts)
@@ -88,9 +97,10 @@ def audit(system: Deployment, redis: Redis, campaign_id: int, plans: Sequence[fs
     if problems:
         in_flight = [a for a in attempts if a["state"] in fs.IN_FLIGHT]
         raise AssertionError(
-            f"{context}\n  {len(problems)} problem(s):\n  - " + "\n  - ".join(problems)
+            f"{context}\n  {len(problems)} problem(s):\n  - "
+            + "\n  - ".join(problems)
             + f"\n  attempts by state: {fs.attempt_state_counts(system.engine, campaign_id)}; "
-              f"{len(calls)} simulator calls for {len(plans)} cases"
+            f"{len(calls)} simulator calls for {len(plans)} cases"
             + ("\n  Redis on the attempts left in flight:\n" + rq_diagnosis(redis, attempts) if in_flight else "")
         )
 
@@ -101,15 +111,28 @@ def audit(system: Deployment, redis: Redis, campaign_id: int, plans: Sequence[fs
 def test_exactly_once_audit_catches_duplicates() -> None:
     """The audit is not vacuous: a duplicated call, a dialled attempt without a call, a call without an
     attempt and a call count off by one are each reported."""
+
     def call(sid: str, to: str, attempt: int | None) -> dict:  # type: ignore[type-arg]
         query = f"?attempt={attempt}" if attempt is not None else ""
-        return {"sid": sid, "to": to, "status": "completed", "documents": [{"url": f"http://app/voice{query}"}],
-                "callbacks": [{"url": f"http://app/status{query}", "params": {}}]}
+        return {
+            "sid": sid,
+            "to": to,
+            "status": "completed",
+            "documents": [{"url": f"http://app/voice{query}"}],
+            "callbacks": [{"url": f"http://app/status{query}", "params": {}}],
+        }
 
     def attempt(id_: int, to: str, state: str = "ended", sid: str | None = None) -> dict:  # type: ignore[type-arg]
-        return {"id": id_, "case_number": f"C-{id_}", "attempt_number": 1, "to_e164": to, "state": state,
-                "call_sid": sid, "dialing_at": "2026-11-30T14:00:00Z" if state != "planned" else None,
-                "queued_at": None}
+        return {
+            "id": id_,
+            "case_number": f"C-{id_}",
+            "attempt_number": 1,
+            "to_e164": to,
+            "state": state,
+            "call_sid": sid,
+            "dialing_at": "2026-11-30T14:00:00Z" if state != "planned" else None,
+            "queued_at": None,
+        }
 
     plans = [fs.CasePlan("C-1", "+12125550001", ("human",)), fs.CasePlan("C-2", "+12125550002", ("human",))]
     attempts = [attempt(1, "+12125550001", sid="CA1"), attempt(2, "+12125550002", sid="CA2")]
@@ -144,8 +167,9 @@ def test_exactly_once_audit_catches_duplicates() -> None:
 def run_kill_trial(pg_engine: Engine, redis: Redis, trial: int, seed: int) -> str:
     rng = random.Random(seed)
     retries = trial in RETRY_TRIALS
-    plans = fs.plan_cases(f"K{trial:02d}", block=trial % 10, humans=rng.randint(15, 24),
-                          busy_then_human=3 if retries else 0)
+    plans = fs.plan_cases(
+        f"K{trial:02d}", block=trial % 10, humans=rng.randint(15, 24), busy_then_human=3 if retries else 0
+    )
     calls_per_second = rng.choice([6, 8, 10])
     fs.reset_database(pg_engine)
     redis.flushdb()
@@ -160,18 +184,21 @@ def run_kill_trial(pg_engine: Engine, redis: Redis, trial: int, seed: int) -> st
     started = time.monotonic()
     with deployment(pg_engine, reconcile_after=RECONCILE_AFTER) as system:
         campaign_id = launch(system, f"kill trial {trial}", plans, calls_per_second)
-        assert fs.wait_until(lambda: fs.attempt_state_counts(pg_engine, campaign_id).keys()
-                             & {"dialing", "placed", "ended"}, timeout=30), \
-            f"trial {trial} (seed {seed}): no call was ever claimed"
+        assert fs.wait_until(
+            lambda: fs.attempt_state_counts(pg_engine, campaign_id).keys() & {"dialing", "placed", "ended"}, timeout=30
+        ), f"trial {trial} (seed {seed}): no call was ever claimed"
         killer = fs.WorkerKiller(system, campaign_id, delays, rng)
         killer.start()
         killer.join(timeout=60)
-        context = (f"kill trial {trial} (seed {seed}: rerun with FAULT_FIRST_TRIAL={trial} FAULT_TRIALS=1), "
-                   f"{len(plans)} cases at {calls_per_second}/s, kills (real s after the first claim, pid, "
-                   f"attempts by state just after): {[(k.at, k.pid, k.states) for k in killer.kills]}")
+        context = (
+            f"kill trial {trial} (seed {seed}: rerun with FAULT_FIRST_TRIAL={trial} FAULT_TRIALS=1), "
+            f"{len(plans)} cases at {calls_per_second}/s, kills (real s after the first claim, pid, "
+            f"attempts by state just after): {[(k.at, k.pid, k.states) for k in killer.kills]}"
+        )
         audit(system, redis, campaign_id, plans, context, completion_timeout=90 if retries else 45)
-    return f"trial {trial} seed {seed}: {len(plans)} cases, {len(killer.kills)} kills, " \
-           f"{time.monotonic() - started:.1f} s"
+    return (
+        f"trial {trial} seed {seed}: {len(plans)} cases, {len(killer.kills)} kills, {time.monotonic() - started:.1f} s"
+    )
 
 
 def test_workers_killed_at_random_moments(pg_engine: Engine, redis_client: Redis) -> None:
@@ -193,8 +220,15 @@ def test_workers_killed_at_random_moments(pg_engine: Engine, redis_client: Redis
 # ----------------------------------------------------------------------------------------------- Redis flush
 
 
-def flush_campaign(pg_engine: Engine, redis: Redis, name: str, block: int, flush_after_dialled: Sequence[int],
-                   kill_between: bool, seed: int) -> None:
+def flush_campaign(
+    pg_engine: Engine,
+    redis: Redis,
+    name: str,
+    block: int,
+    flush_after_dialled: Sequence[int],
+    kill_between: bool,
+    seed: int,
+) -> None:
     """A campaign of 48 cases at 5 calls a second; Redis (queue, rate limits, leader lease) is flushed once
     `flush_after_dialled[i]` calls are dialled, and optionally a worker is killed between flushes."""
     rng = random.Random(seed)
@@ -205,8 +239,9 @@ def flush_campaign(pg_engine: Engine, redis: Redis, name: str, block: int, flush
     with deployment(pg_engine, speed=1800, reconcile_after=RECONCILE_AFTER) as system:
         campaign_id = launch(system, name, plans, calls_per_second=5)
         for index, threshold in enumerate(flush_after_dialled):
-            assert fs.wait_until(lambda: fs.dialled_count(pg_engine, campaign_id) >= threshold, timeout=60), \
-                f"{name}: {threshold} calls were never dialled ({fs.attempt_state_counts(pg_engine, campaign_id)})"
+            assert fs.wait_until(
+                lambda threshold=threshold: fs.dialled_count(pg_engine, campaign_id) >= threshold, timeout=60
+            ), f"{name}: {threshold} calls were never dialled ({fs.attempt_state_counts(pg_engine, campaign_id)})"
             before = fs.attempt_state_counts(pg_engine, campaign_id)
             jobs_waiting = redis.llen(f"rq:queue:{DIAL_QUEUE}")
             redis.flushdb()
@@ -228,11 +263,13 @@ def flush_campaign(pg_engine: Engine, redis: Redis, name: str, block: int, flush
 def test_redis_flushed_mid_campaign(pg_engine: Engine, redis_client: Redis) -> None:
     """FLUSHDB with calls placed and calls still queued: the lost jobs are re-created from the database,
     nothing is dialled twice, and the campaign completes."""
-    flush_campaign(pg_engine, redis_client, "FLUSH1", block=7, flush_after_dialled=[12], kill_between=False,
-                   seed=BASE_SEED)
+    flush_campaign(
+        pg_engine, redis_client, "FLUSH1", block=7, flush_after_dialled=[12], kill_between=False, seed=BASE_SEED
+    )
 
 
 def test_redis_flushed_twice_with_a_worker_killed_between(pg_engine: Engine, redis_client: Redis) -> None:
     """Two flushes, and a worker SIGKILLed just after the first."""
-    flush_campaign(pg_engine, redis_client, "FLUSH2", block=8, flush_after_dialled=[8, 24], kill_between=True,
-                   seed=BASE_SEED + 1)
+    flush_campaign(
+        pg_engine, redis_client, "FLUSH2", block=8, flush_after_dialled=[8, 24], kill_between=True, seed=BASE_SEED + 1
+    )

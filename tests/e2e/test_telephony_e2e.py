@@ -32,19 +32,25 @@ _line = itertools.count(100)
 
 @pytest.fixture
 def simulator() -> Iterator[SimulatorServer]:
-    config = SimulatorConfig.from_mapping({"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "speed": 100.0,
-                                           "cps": 100, "seed": 7})
+    config = SimulatorConfig.from_mapping(
+        {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "speed": 100.0, "cps": 100, "seed": 7}
+    )
     with SimulatorServer(config) as server:
         yield server
 
 
 @pytest.fixture
 def service(pg_engine: Engine, redis_client, simulator: SimulatorServer) -> Iterator[Container]:  # type: ignore[no-untyped-def]
-    settings = load_settings(overrides={
-        "database_url": pg_engine.url.render_as_string(hide_password=False), "redis_url": TEST_REDIS_URL,
-        "telephony_provider": "simulator", "simulator_url": simulator.url,
-        "twilio_account_sid": ACCOUNT_SID, "twilio_auth_token": AUTH_TOKEN,
-    })
+    settings = load_settings(
+        overrides={
+            "database_url": pg_engine.url.render_as_string(hide_password=False),
+            "redis_url": TEST_REDIS_URL,
+            "telephony_provider": "simulator",
+            "simulator_url": simulator.url,
+            "twilio_account_sid": ACCOUNT_SID,
+            "twilio_auth_token": AUTH_TOKEN,
+        }
+    )
     container = Container(settings=settings)
     container.engine = pg_engine  # type: ignore[misc]
     with live_app(container):
@@ -64,13 +70,20 @@ def place(service: Container, pg_engine: Engine, number: str, name: str = "Maria
     with Session(pg_engine, expire_on_commit=False) as session:
         attempt = make_attempt(session, phone=number, name=name, state="dialing")
         urls = service.webhook_urls
-        call = service.telephony.place_call(CallRequest(
-            to=number, from_=service.settings.twilio_caller_id, voice_url=urls.voice(attempt.id),
-            status_callback_url=urls.status(attempt.id), amd_callback_url=urls.amd(attempt.id),
-            ring_timeout_seconds=25, time_limit_seconds=300,
-        ))
+        call = service.telephony.place_call(
+            CallRequest(
+                to=number,
+                from_=service.settings.twilio_caller_id,
+                voice_url=urls.voice(attempt.id),
+                status_callback_url=urls.status(attempt.id),
+                amd_callback_url=urls.amd(attempt.id),
+                ring_timeout_seconds=25,
+                time_limit_seconds=300,
+            )
+        )
         session.execute(
-            CallAttempt.__table__.update().where(CallAttempt.id == attempt.id, CallAttempt.call_sid.is_(None))
+            CallAttempt.__table__.update()
+            .where(CallAttempt.id == attempt.id, CallAttempt.call_sid.is_(None))
             .values(call_sid=call.sid)
         )
         session.commit()
@@ -84,7 +97,8 @@ def settled(pg_engine: Engine, simulator: SimulatorServer, attempt: CallAttempt)
     while time.monotonic() < deadline:
         with pg_engine.connect() as connection:
             pending = connection.scalar(
-                select(func.count()).select_from(CallEvent)
+                select(func.count())
+                .select_from(CallEvent)
                 .where(CallEvent.attempt_id == attempt.id, CallEvent.settled_at.is_(None))
             )
             row = connection.execute(select(CallAttempt).where(CallAttempt.id == attempt.id)).one()
@@ -159,7 +173,9 @@ def test_a_dead_or_fax_line_marks_the_phone_bad(service, pg_engine, simulator, p
 
 
 @pytest.mark.parametrize(("persona", "code"), [("invalid", 21211), ("unreachable", 21214)])
-def test_a_number_the_provider_refuses_raises_a_bad_number_rejection(service, pg_engine, simulator, persona, code) -> None:  # type: ignore[no-untyped-def]
+def test_a_number_the_provider_refuses_raises_a_bad_number_rejection(
+    service, pg_engine, simulator, persona, code
+) -> None:  # type: ignore[no-untyped-def]
     number = new_number(simulator, persona)
     with pytest.raises(CallRejected) as refused:
         place(service, pg_engine, number)
@@ -190,7 +206,9 @@ def test_duplicated_callbacks_are_stored_once(service, pg_engine, simulator) -> 
     delivered = [callback for callback in call["callbacks"] if callback["params"].get("CallStatus")]
     with pg_engine.connect() as connection:
         stored = connection.scalar(
-            select(func.count()).select_from(CallEvent).where(CallEvent.attempt_id == row.id, CallEvent.kind == "status")
+            select(func.count())
+            .select_from(CallEvent)
+            .where(CallEvent.attempt_id == row.id, CallEvent.kind == "status")
         )
     assert len(delivered) == 2 * stored and stored == 4
     assert row.outcome == "reached"
@@ -201,12 +219,16 @@ def test_reordered_callbacks_do_not_move_the_call_backwards(service, pg_engine, 
     number = new_number(simulator, "human")
     row = settled(pg_engine, simulator, place(service, pg_engine, number))
     (call,) = simulator.calls(to=number)
-    statuses = [callback["params"].get("CallStatus") for callback in call["callbacks"] if callback["params"].get("CallStatus")]
+    statuses = [
+        callback["params"].get("CallStatus") for callback in call["callbacks"] if callback["params"].get("CallStatus")
+    ]
     assert statuses.index("completed") < statuses.index("ringing"), statuses
     assert (row.provider_status, row.outcome) == ("completed", "reached")
 
 
-def test_twilio_edge_and_region_variables_do_not_break_the_simulator(service, pg_engine, simulator, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_twilio_edge_and_region_variables_do_not_break_the_simulator(
+    service, pg_engine, simulator, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("TWILIO_EDGE", "ashburn")
     monkeypatch.setenv("TWILIO_REGION", "us1")
     service.__dict__.pop("telephony", None)  # rebuilt with the variables set

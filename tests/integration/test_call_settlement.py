@@ -15,15 +15,26 @@ from tests.factories import NOW, make_attempt
 
 
 def append(log: EventLog, attempt_id: int, sid: str, sequence: int, status: str, **extra: object) -> None:
-    log.append({"dedup_key": f"status:{sid}:{sequence}", "attempt_id": attempt_id, "call_sid": sid,
-                "kind": "status", "call_status": status, "sequence_number": sequence, "received_at": NOW, **extra})
+    log.append(
+        {
+            "dedup_key": f"status:{sid}:{sequence}",
+            "attempt_id": attempt_id,
+            "call_sid": sid,
+            "kind": "status",
+            "call_status": status,
+            "sequence_number": sequence,
+            "received_at": NOW,
+            **extra,
+        }
+    )
 
 
 def attempt_state(engine: Engine, attempt_id: int) -> tuple:  # type: ignore[type-arg]
     with engine.connect() as connection:
         return connection.execute(
-            select(CallAttempt.state, CallAttempt.provider_status, CallAttempt.outcome, CallAttempt.call_sid)
-            .where(CallAttempt.id == attempt_id)
+            select(CallAttempt.state, CallAttempt.provider_status, CallAttempt.outcome, CallAttempt.call_sid).where(
+                CallAttempt.id == attempt_id
+            )
         ).one()
 
 
@@ -85,4 +96,9 @@ def test_settlers_side_by_side_fold_every_event_exactly_once(pg_engine: Engine) 
         thread.join(timeout=60)
     assert sorted(e.attempt_id for e in ended) == sorted(a.id for a in attempts)  # each ended exactly once
     with pg_engine.connect() as connection:
-        assert connection.execute(select(func.count()).select_from(CallAttempt).where(CallAttempt.outcome == "busy")).scalar() == 120
+        assert (
+            connection.execute(
+                select(func.count()).select_from(CallAttempt).where(CallAttempt.outcome == "busy")
+            ).scalar()
+            == 120
+        )

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select, update
 
-from contact_service.adapters.clock import FixedClock
 from contact_service.adapters.db.case_store import CaseStore
 from contact_service.adapters.db.models import Case, CaseHold, ImportRun, PhoneNumber, Taxpayer
+from contact_service.clock import FixedClock
 from contact_service.domain.case_record import CASE_COLUMNS
 from contact_service.services.case_import import ImportSummary, import_cases
 
@@ -81,7 +81,9 @@ def test_the_file_places_and_releases_its_own_holds_but_not_an_operators(engine:
     with engine.begin() as connection:
         case_id = connection.scalar(select(Case.id))
         connection.execute(
-            CaseHold.__table__.insert().values(case_id=case_id, hold="opt_out", source="operator", placed_at=CLOCK.now())
+            CaseHold.__table__.insert().values(
+                case_id=case_id, hold="opt_out", source="operator", placed_at=CLOCK.now()
+            )
         )
     import_bytes(engine, f"{HEADER}\n{row(hold='deceased')}\n".encode())
     with engine.connect() as connection:

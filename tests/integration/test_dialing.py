@@ -14,14 +14,14 @@ from redis import Redis
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from contact_service.adapters.clock import FixedClock
 from contact_service.adapters.db.engine import session_factory, single_statement_engine
 from contact_service.adapters.db.event_log import EventLog
 from contact_service.adapters.db.models import CallAttempt, CampaignCase, CaseHold
 from contact_service.adapters.redis_rate_limiter import RateLimiter
+from contact_service.clock import FixedClock
 from contact_service.config import load_settings
-from contact_service.domain.contact_policy import ContactPolicy
 from contact_service.domain.access import SYSTEM
+from contact_service.domain.contact_policy import ContactPolicy
 from contact_service.services import campaign_launch, campaigns, responses
 from contact_service.services.call_settlement import settle_all
 from contact_service.services.campaign_launch import CaseSelection
@@ -77,10 +77,18 @@ class MeddlingLimiter(RateLimiter):
 
 def context(engine: Engine, redis: Redis, provider: FakeProvider, clock: FixedClock, limiter=None) -> DialContext:  # type: ignore[no-untyped-def]
     return DialContext(
-        sessions=session_factory(engine), telephony=provider, limiter=limiter or RateLimiter(redis),
-        event_log=EventLog(single_statement_engine(engine)), urls=WebhookUrls("https://calls.example.gov"),
-        clock=clock, policy=ContactPolicy(), caller_id="+12025550140", ring_timeout_seconds=25,
-        time_limit_seconds=14400, account_calls_per_second=50, budget_wait_seconds=2,
+        sessions=session_factory(engine),
+        telephony=provider,
+        limiter=limiter or RateLimiter(redis),
+        event_log=EventLog(single_statement_engine(engine)),
+        urls=WebhookUrls("https://calls.example.gov"),
+        clock=clock,
+        policy=ContactPolicy(),
+        caller_id="+12025550140",
+        ring_timeout_seconds=25,
+        time_limit_seconds=14400,
+        account_calls_per_second=50,
+        budget_wait_seconds=2,
     )
 
 
@@ -89,12 +97,18 @@ def queued_attempt(engine: Engine, clock: FixedClock, **case_fields) -> tuple[in
     with Session(engine, expire_on_commit=False) as session:
         case = make_case(session, case_number=f"D-{next(_serial)}", **case_fields)
         session.commit()
-        campaign = campaigns.create_campaign(session, CampaignSpec(
-            name=f"dial {next(_serial)}", selection=CaseSelection(case_numbers=(case.case_number,))), "t", SETTINGS,
-            clock.now())
+        campaign = campaigns.create_campaign(
+            session,
+            CampaignSpec(name=f"dial {next(_serial)}", selection=CaseSelection(case_numbers=(case.case_number,))),
+            "t",
+            SETTINGS,
+            clock.now(),
+        )
         campaign_launch.launch(session, campaign.id, ContactPolicy(), clock.now())
         attempt_id = session.scalar(select(CallAttempt.id).where(CallAttempt.campaign_id == campaign.id))
-        session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id).values(state="queued", queued_at=clock.now()))
+        session.execute(
+            update(CallAttempt).where(CallAttempt.id == attempt_id).values(state="queued", queued_at=clock.now())
+        )
         session.commit()
         return campaign.id, attempt_id
 
@@ -132,8 +146,11 @@ def test_a_hold_that_arrived_after_launch_stops_the_call(pg_engine, redis_client
     clock, provider = FixedClock(NOON_NY), FakeProvider()
     campaign_id, attempt_id = queued_attempt(pg_engine, clock, phone="(212) 555-0403")
     with Session(pg_engine) as session:
-        session.add(CaseHold(case_id=row(pg_engine, attempt_id).case_id, hold="deceased", source="operator",
-                             placed_at=clock.now()))
+        session.add(
+            CaseHold(
+                case_id=row(pg_engine, attempt_id).case_id, hold="deceased", source="operator", placed_at=clock.now()
+            )
+        )
         session.commit()
     assert dial_attempt(context(pg_engine, redis_client, provider, clock), attempt_id) is DialResult.SKIPPED
     assert (row(pg_engine, attempt_id).state, row(pg_engine, attempt_id).skip_reason) == ("skipped", "hold")
@@ -150,24 +167,35 @@ def test_whatever_arrives_while_a_job_waits_for_its_slot_stops_the_call(pg_engin
     def meanwhile() -> None:
         with Session(pg_engine) as session:
             if what == "hold":
-                session.add(CaseHold(case_id=row(pg_engine, attempt_id).case_id, hold="bankruptcy", source="operator",
-                                     placed_at=clock.now()))
+                session.add(
+                    CaseHold(
+                        case_id=row(pg_engine, attempt_id).case_id,
+                        hold="bankruptcy",
+                        source="operator",
+                        placed_at=clock.now(),
+                    )
+                )
                 session.commit()
             elif what == "pause":
                 campaigns.pause(session, campaign_id, clock.now())
             elif what == "response":  # the taxpayer called the official line
-                responses.record_response(session, row(pg_engine, attempt_id).case_id, "callback", clock.now(),
-                                          SYSTEM, clock.now())
+                responses.record_response(
+                    session, row(pg_engine, attempt_id).case_id, "callback", clock.now(), SYSTEM, clock.now()
+                )
             else:
                 campaigns.cancel(session, campaign_id, clock.now())
+            session.commit()  # the service functions only flush; their callers commit
 
     ctx = context(pg_engine, redis_client, provider, clock, MeddlingLimiter(redis_client, meanwhile))
     result = dial_attempt(ctx, attempt_id)
     assert provider.placed == []
     attempt = row(pg_engine, attempt_id)
-    expected = {"hold": ("skipped", DialResult.SKIPPED), "response": ("skipped", DialResult.SKIPPED),
-                "pause": ("planned", DialResult.RELEASED),
-                "cancel": ("cancelled", DialResult.RELEASED)}[what]
+    expected = {
+        "hold": ("skipped", DialResult.SKIPPED),
+        "response": ("skipped", DialResult.SKIPPED),
+        "pause": ("planned", DialResult.RELEASED),
+        "cancel": ("cancelled", DialResult.RELEASED),
+    }[what]
     assert (attempt.state, result) == expected
     assert attempt.dialing_at is None  # it never counted as an attempt
 
@@ -177,6 +205,7 @@ def test_a_paused_campaigns_queued_attempt_goes_back_to_planned(pg_engine, redis
     campaign_id, attempt_id = queued_attempt(pg_engine, clock, phone="(212) 555-0405")
     with Session(pg_engine) as session:
         campaigns.pause(session, campaign_id, clock.now())
+        session.commit()
     assert row(pg_engine, attempt_id).state == "planned"
     assert dial_attempt(context(pg_engine, redis_client, provider, clock), attempt_id) is DialResult.NOT_QUEUED
     assert provider.placed == []
@@ -194,7 +223,9 @@ def test_a_refused_call_is_logged_as_failed_and_a_bad_number_marked(pg_engine, r
 
 
 @pytest.mark.parametrize(("maybe_placed", "state"), [(False, "planned"), (True, "dialing")])
-def test_an_unreachable_provider_puts_back_or_leaves_for_the_reconciler(pg_engine, redis_client, maybe_placed, state) -> None:  # type: ignore[no-untyped-def]
+def test_an_unreachable_provider_puts_back_or_leaves_for_the_reconciler(
+    pg_engine, redis_client, maybe_placed, state
+) -> None:  # type: ignore[no-untyped-def]
     clock = FixedClock(NOON_NY)
     provider = FakeProvider(trouble=ProviderUnavailable("down", maybe_placed=maybe_placed))
     _, attempt_id = queued_attempt(pg_engine, clock, phone="(212) 555-0407")
@@ -221,12 +252,17 @@ def test_jobs_racing_for_one_attempt_place_one_call(pg_engine, redis_client) -> 
 def test_two_campaigns_racing_for_one_case_make_one_call(pg_engine, redis_client) -> None:  # type: ignore[no-untyped-def]
     clock, provider = FixedClock(NOON_NY), FakeProvider()
     with Session(pg_engine, expire_on_commit=False) as session:
-        case = make_case(session, case_number="RACE-1", phone="(212) 555-0409")
+        make_case(session, case_number="RACE-1", phone="(212) 555-0409")
         session.commit()
         attempts = []
         for name in ("race one", "race two"):
-            campaign = campaigns.create_campaign(session, CampaignSpec(name=name, selection=CaseSelection(
-                case_numbers=("RACE-1",))), "t", SETTINGS, clock.now())
+            campaign = campaigns.create_campaign(
+                session,
+                CampaignSpec(name=name, selection=CaseSelection(case_numbers=("RACE-1",))),
+                "t",
+                SETTINGS,
+                clock.now(),
+            )
             campaign_launch.launch(session, campaign.id, ContactPolicy(), clock.now())
             attempts.append(session.scalar(select(CallAttempt.id).where(CallAttempt.campaign_id == campaign.id)))
         session.execute(update(CallAttempt).where(CallAttempt.id.in_(attempts)).values(state="queued"))

@@ -18,8 +18,13 @@ def test_the_scheduled_sweep_lists_cases_once_however_often_it_runs(api_containe
     with Session(pg_engine) as session:
         campaign = make_campaign(session, "ended", launched_at=DEFAULT_NOW - dt.timedelta(days=20))
         for number in range(3):
-            end_in_campaign(session, campaign, make_case(session, case_number=f"SCHED-{number}"), "exhausted",
-                            closed_at=DEFAULT_NOW - dt.timedelta(days=1))
+            end_in_campaign(
+                session,
+                campaign,
+                make_case(session, case_number=f"SCHED-{number}"),
+                "exhausted",
+                closed_at=DEFAULT_NOW - dt.timedelta(days=1),
+            )
         session.commit()
     scheduler = build_scheduler(api_container)
     assert [job.name for job in scheduler.enqueue_jobs()] == ["escalation-sweep"]

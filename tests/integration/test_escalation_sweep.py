@@ -14,13 +14,16 @@ from contact_service.domain.access import SYSTEM
 from contact_service.domain.cases import TaxpayerType
 from contact_service.domain.escalation import (
     DEFAULT_GRACE,
+    ENDINGS,
     HIGH_DOLLAR_CENTS,
-    EscalationReason,
+    SKIPS,
     ListingFacts,
     ResponseKind,
     segment_for,
 )
-from contact_service.services import escalation, responses
+from contact_service.services import responses
+from contact_service.use_cases.call_lists import SweepResult
+from tests import call_list_support
 from tests.factories import NOW, end_in_campaign, make_campaign, make_case
 
 LATER = NOW + dt.timedelta(days=11)
@@ -33,14 +36,15 @@ def listed(session: Session) -> dict[str, tuple[str, str]]:
 
     rows = session.execute(
         select(Case.case_number, CallList.segment, CallListEntry.reason)
-        .join(CallListEntry, CallListEntry.case_id == Case.id).join(CallList, CallList.id == CallListEntry.call_list_id)
+        .join(CallListEntry, CallListEntry.case_id == Case.id)
+        .join(CallList, CallList.id == CallListEntry.call_list_id)
         .where(CallListEntry.status != "closed")
     )
     return {number: (segment, reason) for number, segment, reason in rows}
 
 
-def sweep(session: Session, now: dt.datetime = LATER) -> escalation.SweepResult:
-    return escalation.sweep(session, now, DEFAULT_GRACE)
+def sweep(session: Session, now: dt.datetime = LATER) -> SweepResult:
+    return call_list_support.sweep(session, now, DEFAULT_GRACE)
 
 
 def a_case(session: Session, **fields):  # type: ignore[no-untyped-def]
@@ -80,10 +84,17 @@ def test_a_case_that_responded_after_its_campaign_launched_is_not_listed(engine:
         end_in_campaign(session, campaign, called_back, "voicemail_left")
         end_in_campaign(session, campaign, paid_long_ago, "exhausted")
         session.commit()
-        responses.record_response(session, called_back.id, ResponseKind.CALLBACK, NOW + dt.timedelta(days=3), SYSTEM,
-                                  NOW + dt.timedelta(days=3))
-        responses.record_response(session, paid_long_ago.id, ResponseKind.PAYMENT, NOW - dt.timedelta(days=90), SYSTEM,
-                                  NOW)
+        responses.record_response(
+            session,
+            called_back.id,
+            ResponseKind.CALLBACK,
+            NOW + dt.timedelta(days=3),
+            SYSTEM,
+            NOW + dt.timedelta(days=3),
+        )
+        responses.record_response(
+            session, paid_long_ago.id, ResponseKind.PAYMENT, NOW - dt.timedelta(days=90), SYSTEM, NOW
+        )
         sweep(session)
         assert listed(session) == {paid_long_ago.case_number: ("individual", "attempts_exhausted")}
 
@@ -128,21 +139,21 @@ def test_routing_to_the_segment_lists(engine: Engine) -> None:
 
 
 def test_the_sweep_routes_every_combination_as_the_domain_rule_does(pg_engine: Engine) -> None:
-    combos = list(itertools.product(TaxpayerType, (HIGH_DOLLAR_CENTS - 1, HIGH_DOLLAR_CENTS), (False, True),
-                                    ("exhausted", "bad_number", "skipped_poa")))
+    # Every way a campaign can end that escalates (domain.escalation ENDINGS and SKIPS), for every taxpayer
+    # type, on both sides of the high-dollar line, with and without a representative on file.
+    endings = [(state, None, reason) for state, (reason, _) in ENDINGS.items()]
+    endings += [("skipped", skip_reason, reason) for skip_reason, reason in SKIPS.items()]
+    combos = list(itertools.product(TaxpayerType, (HIGH_DOLLAR_CENTS - 1, HIGH_DOLLAR_CENTS), (False, True), endings))
     expected = {}
     with Session(pg_engine) as session:
         campaign = make_campaign(session, "combinations")
-        for taxpayer_type, balance, poa, ending in combos:
+        for taxpayer_type, balance, poa, (state, skip_reason, reason) in combos:
             case = a_case(session, taxpayer_type=taxpayer_type.value, balance_cents=balance, poa_on_file=poa)
-            if ending == "skipped_poa":
-                end_in_campaign(session, campaign, case, "skipped", skip_reason="representative_on_file")
-                reason = EscalationReason.REPRESENTATIVE_ON_FILE
-            else:
-                end_in_campaign(session, campaign, case, ending)
-                reason = EscalationReason.ATTEMPTS_EXHAUSTED if ending == "exhausted" else EscalationReason.BAD_NUMBER
-            expected[case.case_number] = (segment_for(ListingFacts(taxpayer_type, balance, poa, reason)).value,
-                                          reason.value)
+            end_in_campaign(session, campaign, case, state, skip_reason=skip_reason)
+            expected[case.case_number] = (
+                segment_for(ListingFacts(taxpayer_type, balance, poa, reason)).value,
+                reason.value,
+            )
         session.commit()
         sweep(session)
         assert listed(session) == expected
@@ -176,14 +187,23 @@ def test_the_sweep_is_idempotent_and_a_case_is_on_one_open_list_at_most(engine: 
         end_in_campaign(session, second, once, "exhausted")
         session.commit()
         assert sweep(session).total_listed == 2
-        snapshot = session.execute(select(CallListEntry.id, CallListEntry.case_id, CallListEntry.campaign_id,
-                                          CallListEntry.status).order_by(CallListEntry.id)).all()
+        snapshot = session.execute(
+            select(CallListEntry.id, CallListEntry.case_id, CallListEntry.campaign_id, CallListEntry.status).order_by(
+                CallListEntry.id
+            )
+        ).all()
         again = sweep(session)
         assert again.total_listed == 0
-        assert session.execute(select(CallListEntry.id, CallListEntry.case_id, CallListEntry.campaign_id,
-                                      CallListEntry.status).order_by(CallListEntry.id)).all() == snapshot
+        assert (
+            session.execute(
+                select(
+                    CallListEntry.id, CallListEntry.case_id, CallListEntry.campaign_id, CallListEntry.status
+                ).order_by(CallListEntry.id)
+            ).all()
+            == snapshot
+        )
         # The latest ending is the one listed.
-        assert dict((case_id, campaign_id) for _, case_id, campaign_id, _ in snapshot)[twice.id] == second.id
+        assert {case_id: campaign_id for _, case_id, campaign_id, _ in snapshot}[twice.id] == second.id
 
 
 def test_a_worked_and_closed_case_is_not_listed_again_for_the_same_campaign(engine: Engine) -> None:
@@ -214,7 +234,11 @@ def test_priority_columns_are_copied_from_the_case(pg_engine: Engine) -> None:
         sweep(session)
         entry = session.scalars(select(CallListEntry)).one()
         assert (entry.balance_cents, entry.csed_on, entry.last_contact_at, entry.ever_reached) == (
-            777_00, case.csed_on, NOW - dt.timedelta(days=3), True)
+            777_00,
+            case.csed_on,
+            NOW - dt.timedelta(days=3),
+            True,
+        )
 
 
 @pytest.mark.parametrize("segment", ["individual", "bad_number"])

@@ -22,8 +22,15 @@ def test_an_event_is_appended_once_and_attributed_by_id_or_call_sid(engine: Engi
     with Session(engine, expire_on_commit=False) as session:
         attempt = make_attempt(session, call_sid="CAlog")
     log = EventLog(single_statement_engine(engine))
-    first = {"dedup_key": "status:CAlog:0", "attempt_id": attempt.id, "call_sid": "CAlog", "kind": "status",
-             "call_status": "initiated", "sequence_number": 0, "received_at": NOW}
+    first = {
+        "dedup_key": "status:CAlog:0",
+        "attempt_id": attempt.id,
+        "call_sid": "CAlog",
+        "kind": "status",
+        "call_status": "initiated",
+        "sequence_number": 0,
+        "received_at": NOW,
+    }
     assert log.append(first) is True
     assert log.append(first) is False  # Twilio retried it
     assert log.append({**first, "dedup_key": "status:CAlog:1", "attempt_id": None, "call_status": "ringing"}) is True
@@ -32,8 +39,16 @@ def test_an_event_is_appended_once_and_attributed_by_id_or_call_sid(engine: Engi
 
 def test_an_event_of_no_known_attempt_is_kept_and_born_settled(engine: Engine) -> None:
     log = EventLog(single_statement_engine(engine))
-    assert log.append({"dedup_key": "status:CAghost:0", "attempt_id": 424242, "call_sid": "CAghost",
-                       "kind": "status", "call_status": "completed", "received_at": NOW})
+    assert log.append(
+        {
+            "dedup_key": "status:CAghost:0",
+            "attempt_id": 424242,
+            "call_sid": "CAghost",
+            "kind": "status",
+            "call_status": "completed",
+            "received_at": NOW,
+        }
+    )
     assert events(engine) == [("status:CAghost:0", None, False)]
 
 
@@ -43,10 +58,12 @@ def test_appends_survive_a_database_restart_of_their_pooled_connections(pg_engin
     assert log.append({"dedup_key": "status:CAr:0", "kind": "status", "received_at": NOW})
     # Every server connection of this database dies, as in a restart; the pool still holds one.
     with pg_engine.connect() as connection:
-        connection.execute(text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        ))
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
     assert log.append({"dedup_key": "status:CAr:1", "kind": "status", "received_at": NOW})
     with pg_engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(CallEvent)) == 2

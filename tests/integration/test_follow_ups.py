@@ -29,10 +29,17 @@ def campaign_with_one_case(engine: Engine, **spec) -> tuple[int, int]:  # type: 
     with Session(engine, expire_on_commit=False) as session:
         case = make_case(session, case_number=f"F-{next(_serial)}", phone=f"(212) 555-{next(_serial) + 500:04d}")
         session.commit()
-        campaign = campaigns.create_campaign(session, CampaignSpec(
-            name=f"follow {next(_serial)}", selection=CaseSelection(case_numbers=(case.case_number,)), **spec),
-            "t", load_settings(environ={}), NOW_LAUNCH)
+        campaign = campaigns.create_campaign(
+            session,
+            CampaignSpec(
+                name=f"follow {next(_serial)}", selection=CaseSelection(case_numbers=(case.case_number,)), **spec
+            ),
+            "t",
+            load_settings(environ={}),
+            NOW_LAUNCH,
+        )
         campaign_launch.launch(session, campaign.id, POLICY, NOW_LAUNCH)
+        session.commit()
         return campaign.id, case.id
 
 
@@ -42,18 +49,34 @@ NOW_LAUNCH = NOON_NY
 def end_current_attempt(engine: Engine, campaign_id: int, status: str, when: dt.datetime, **extra) -> CallAttempt:  # type: ignore[no-untyped-def]
     """Mark the newest attempt dialled, log its final callback, and settle (planning follow-ups)."""
     with Session(engine, expire_on_commit=False) as session:
-        attempt = session.scalars(select(CallAttempt).where(CallAttempt.campaign_id == campaign_id)
-                                  .order_by(CallAttempt.attempt_number.desc())).first()
+        attempt = session.scalars(
+            select(CallAttempt)
+            .where(CallAttempt.campaign_id == campaign_id)
+            .order_by(CallAttempt.attempt_number.desc())
+        ).first()
         sid = f"CA{attempt.id:032d}"
-        session.execute(update(CallAttempt).where(CallAttempt.id == attempt.id)
-                        .values(state="placed", call_sid=sid, dialing_at=when, placed_at=when))
+        session.execute(
+            update(CallAttempt)
+            .where(CallAttempt.id == attempt.id)
+            .values(state="placed", call_sid=sid, dialing_at=when, placed_at=when)
+        )
         session.commit()
     log = EventLog(single_statement_engine(engine))
     for key, values in extra.pop("events", {}).items():
-        log.append({"dedup_key": f"{key}:{sid}", "attempt_id": attempt.id, "call_sid": sid, "received_at": when,
-                    **values})
-    log.append({"dedup_key": f"status:{sid}:9", "attempt_id": attempt.id, "call_sid": sid, "kind": "status",
-                "call_status": status, "received_at": when, **extra})
+        log.append(
+            {"dedup_key": f"{key}:{sid}", "attempt_id": attempt.id, "call_sid": sid, "received_at": when, **values}
+        )
+    log.append(
+        {
+            "dedup_key": f"status:{sid}:9",
+            "attempt_id": attempt.id,
+            "call_sid": sid,
+            "kind": "status",
+            "call_status": status,
+            "received_at": when,
+            **extra,
+        }
+    )
     with Session(engine) as session:
         settle_all(session, when, on_ended=lambda s, ended, now: plan_follow_ups(s, ended, POLICY, now))
     return attempt
@@ -61,15 +84,20 @@ def end_current_attempt(engine: Engine, campaign_id: int, status: str, when: dt.
 
 def attempts(engine: Engine, campaign_id: int) -> list[tuple]:  # type: ignore[type-arg]
     with Session(engine) as session:
-        return session.execute(select(CallAttempt.attempt_number, CallAttempt.state, CallAttempt.outcome,
-                                      CallAttempt.due_at).where(CallAttempt.campaign_id == campaign_id)
-                               .order_by(CallAttempt.attempt_number)).all()
+        return session.execute(
+            select(CallAttempt.attempt_number, CallAttempt.state, CallAttempt.outcome, CallAttempt.due_at)
+            .where(CallAttempt.campaign_id == campaign_id)
+            .order_by(CallAttempt.attempt_number)
+        ).all()
 
 
 def case_result(engine: Engine, campaign_id: int) -> tuple:  # type: ignore[type-arg]
     with Session(engine) as session:
-        return session.execute(select(CampaignCase.state, CampaignCase.attempts_made, CampaignCase.last_outcome)
-                               .where(CampaignCase.campaign_id == campaign_id)).one()
+        return session.execute(
+            select(CampaignCase.state, CampaignCase.attempts_made, CampaignCase.last_outcome).where(
+                CampaignCase.campaign_id == campaign_id
+            )
+        ).one()
 
 
 def test_busy_is_tried_again_after_an_hour_at_the_next_open_moment(pg_engine: Engine) -> None:
@@ -84,8 +112,14 @@ def test_busy_is_tried_again_after_an_hour_at_the_next_open_moment(pg_engine: En
 
 def test_a_voicemail_ends_the_automated_phase_to_wait_for_a_callback(pg_engine: Engine) -> None:
     campaign_id, _ = campaign_with_one_case(pg_engine)
-    end_current_attempt(pg_engine, campaign_id, "completed", NOON_NY, answered_by="machine_end_beep",
-                        events={"voice": {"kind": "voice", "detail": "voicemail"}})
+    end_current_attempt(
+        pg_engine,
+        campaign_id,
+        "completed",
+        NOON_NY,
+        answered_by="machine_end_beep",
+        events={"voice": {"kind": "voice", "detail": "voicemail"}},
+    )
     assert [a[:3] for a in attempts(pg_engine, campaign_id)] == [(1, "ended", "voicemail_left")]
     assert case_result(pg_engine, campaign_id) == ("voicemail_left", 1, "voicemail_left")
 
@@ -116,6 +150,7 @@ def test_a_cancelled_campaign_plans_nothing_more(pg_engine: Engine) -> None:
     campaign_id, _ = campaign_with_one_case(pg_engine)
     with Session(pg_engine) as session:
         campaigns.cancel(session, campaign_id, NOON_NY)
+        session.commit()
     end_current_attempt(pg_engine, campaign_id, "busy", NOON_NY, sip_code=486)
     assert len(attempts(pg_engine, campaign_id)) == 1
     assert case_result(pg_engine, campaign_id)[0] == "cancelled"
@@ -124,13 +159,30 @@ def test_a_cancelled_campaign_plans_nothing_more(pg_engine: Engine) -> None:
 def test_the_retry_goes_to_the_number_now_on_file(pg_engine: Engine) -> None:
     campaign_id, case_id = campaign_with_one_case(pg_engine)
     with Session(pg_engine) as session:
-        taxpayer_id = session.scalar(select(PhoneNumber.taxpayer_id).join(CallAttempt,
-                                     CallAttempt.phone_number_id == PhoneNumber.id).where(CallAttempt.case_id == case_id))
+        taxpayer_id = session.scalar(
+            select(PhoneNumber.taxpayer_id)
+            .join(CallAttempt, CallAttempt.phone_number_id == PhoneNumber.id)
+            .where(CallAttempt.case_id == case_id)
+        )
         session.execute(update(PhoneNumber).where(PhoneNumber.taxpayer_id == taxpayer_id).values(is_primary=False))
-        session.add(PhoneNumber(taxpayer_id=taxpayer_id, e164="+12125559999", zones="America/New_York", is_primary=True,
-                                status="active", created_at=NOON_NY))
+        session.add(
+            PhoneNumber(
+                taxpayer_id=taxpayer_id,
+                e164="+12125559999",
+                zones="America/New_York",
+                is_primary=True,
+                status="active",
+                created_at=NOON_NY,
+            )
+        )
         session.commit()
     end_current_attempt(pg_engine, campaign_id, "busy", NOON_NY, sip_code=486)
     with Session(pg_engine) as session:
-        assert session.scalar(select(CallAttempt.to_e164).where(CallAttempt.campaign_id == campaign_id,
-                                                                CallAttempt.attempt_number == 2)) == "+12125559999"
+        assert (
+            session.scalar(
+                select(CallAttempt.to_e164).where(
+                    CallAttempt.campaign_id == campaign_id, CallAttempt.attempt_number == 2
+                )
+            )
+            == "+12125559999"
+        )

@@ -19,26 +19,50 @@ PATH = "/webhooks/inbound-callback"
 
 def report(client, payload: dict, secret: str = INBOUND_SECRET, signature: str | None = None):  # type: ignore[no-untyped-def]
     body = json.dumps(payload).encode()
-    return client.post(PATH, data=body, content_type="application/json",
-                       headers={"X-Contact-Signature": signature if signature is not None else sign(secret, body)})
+    return client.post(
+        PATH,
+        data=body,
+        content_type="application/json",
+        headers={"X-Contact-Signature": signature if signature is not None else sign(secret, body)},
+    )
 
 
 def counts(engine) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     with Session(engine) as session:
-        return (session.scalar(select(func.count()).select_from(InboundCallback)),
-                session.scalar(select(func.count()).select_from(CaseResponse)))
+        return (
+            session.scalar(select(func.count()).select_from(InboundCallback)),
+            session.scalar(select(func.count()).select_from(CaseResponse)),
+        )
 
 
-@pytest.mark.parametrize("written", ["(212) 555-0147", "+1 212.555.0147", "212-555-0147", "12125550147",
-                                     "tel:+1-212-555-0147", "1 (212) 555 0147", "+12125550147"])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "(212) 555-0147",
+        "+1 212.555.0147",
+        "212-555-0147",
+        "12125550147",
+        "tel:+1-212-555-0147",
+        "1 (212) 555 0147",
+        "+12125550147",
+    ],
+)
 def test_one_match_records_a_response_and_stops_the_automated_calls(api_client, pg_engine, written) -> None:  # type: ignore[no-untyped-def]
     with Session(pg_engine, expire_on_commit=False) as session:
         case = make_case(session, phone="(212) 555-0147")
         campaign = make_campaign(session, "running", status="running")
         end_in_campaign(session, campaign, case, "active")
         phone = primary_phone(session, case)
-        session.add(CallAttempt(campaign_id=campaign.id, case_id=case.id, phone_number_id=phone.id,
-                                to_e164=phone.e164, state="planned", created_at=campaign.created_at))
+        session.add(
+            CallAttempt(
+                campaign_id=campaign.id,
+                case_id=case.id,
+                phone_number_id=phone.id,
+                to_e164=phone.e164,
+                state="planned",
+                created_at=campaign.created_at,
+            )
+        )
         session.commit()
     reply = report(api_client, {"caller": written, "called_at": "2026-11-24T13:30:00-05:00", "call_id": "CC1"})
     assert reply.status_code == 200
@@ -62,7 +86,8 @@ def test_several_matches_are_all_marked_and_listed_for_review(api_client, pg_eng
     assert reply.json["match"] == "ambiguous" and reply.json["cases_matched"] == 2
     with Session(pg_engine) as session:
         assert {(r.case_id, r.needs_review) for r in session.scalars(select(CaseResponse))} == {
-            (case_id, True) for case_id in ids}
+            (case_id, True) for case_id in ids
+        }
     review = api_client.get("/api/v1/responses/review", headers=token_for("viewer"))
     assert review.status_code == 200 and review.json["page"]["total"] == 2
 
@@ -93,19 +118,23 @@ def test_a_forged_report_gets_403_and_changes_nothing(api_client, pg_engine, sig
     with Session(pg_engine) as session:
         make_case(session, phone="(212) 555-0152")
         session.commit()
-    reply = report(api_client, {"caller": "(212) 555-0152", "called_at": "2026-11-24T18:00:00+00:00"},
-                   signature=signature)
+    reply = report(
+        api_client, {"caller": "(212) 555-0152", "called_at": "2026-11-24T18:00:00+00:00"}, signature=signature
+    )
     assert reply.status_code == 403
     assert counts(pg_engine) == (0, 0)
 
 
-@pytest.mark.parametrize("payload, field", [
-    ({"called_at": "2026-11-24T18:00:00+00:00"}, "caller"),
-    ({"caller": "(212) 555-0152", "called_at": "yesterday"}, "called_at"),
-    ({"caller": "(212) 555-0152", "called_at": "2026-11-24T18:00:00"}, "called_at"),
-    ({"caller": "(212) 555-0152", "called_at": "2026-11-24T18:00:00Z", "call_id": 7}, "call_id"),
-    (["not", "an", "object"], "body"),
-])
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"called_at": "2026-11-24T18:00:00+00:00"}, "caller"),
+        ({"caller": "(212) 555-0152", "called_at": "yesterday"}, "called_at"),
+        ({"caller": "(212) 555-0152", "called_at": "2026-11-24T18:00:00"}, "called_at"),
+        ({"caller": "(212) 555-0152", "called_at": "2026-11-24T18:00:00Z", "call_id": 7}, "call_id"),
+        (["not", "an", "object"], "body"),
+    ],
+)
 def test_a_signed_but_malformed_report_gets_400_naming_the_field(api_client, pg_engine, payload, field) -> None:  # type: ignore[no-untyped-def]
     reply = report(api_client, payload)
     assert (reply.status_code, reply.json["error"]["field"]) == (400, field)

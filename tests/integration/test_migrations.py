@@ -9,9 +9,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from contact_service.adapters.db import migrate
+from contact_service.adapters.db import access_models, escalation_models, migrate  # noqa: F401  (their tables)
 from contact_service.adapters.db.engine import create_db_engine
-from contact_service.adapters.db import access_models, escalation_models  # noqa: F401  (their tables)
 from contact_service.adapters.db.models import Base
 
 # SQLite's reflection cannot read an index on an expression (balance_cents DESC), so Alembic would always
@@ -26,10 +25,13 @@ def _comparable(obj, name, type_, reflected, compare_to, *, dialect: str) -> boo
 def test_the_migrated_schema_matches_the_models(engine: Engine) -> None:
     with engine.connect() as connection:
         dialect = engine.dialect.name
-        context = MigrationContext.configure(connection, opts={
-            "compare_type": True,
-            "include_object": lambda *args: _comparable(*args, dialect=dialect),
-        })
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": True,
+                "include_object": lambda *args: _comparable(*args, dialect=dialect),
+            },
+        )
         differences = compare_metadata(context, Base.metadata)
     assert differences == [], "models and migrations disagree; write a migration"
     assert migrate.current_revision(engine) == migrate.head_revision()

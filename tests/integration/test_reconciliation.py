@@ -7,9 +7,9 @@ import datetime as dt
 from redis import Redis
 from sqlalchemy import Engine
 
-from contact_service.adapters.clock import FixedClock
 from contact_service.adapters.db.engine import session_factory
 from contact_service.adapters.rq_queue import CallQueue, dial_job_id
+from contact_service.clock import FixedClock
 from contact_service.services.reconciliation import requeue_lost_jobs
 from tests.integration.test_dialing import NOON_NY, queued_attempt
 
@@ -21,7 +21,8 @@ def waiting_job_ids(queue: CallQueue) -> list[str]:
 
 
 def test_a_job_popped_by_a_worker_that_died_before_claiming_is_queued_again(
-        pg_engine: Engine, redis_client: Redis) -> None:
+    pg_engine: Engine, redis_client: Redis
+) -> None:
     clock = FixedClock(NOON_NY)
     _, popped = queued_attempt(pg_engine, clock, phone="(212) 555-0701")
     _, waiting = queued_attempt(pg_engine, clock, phone="(212) 555-0702")
@@ -39,7 +40,8 @@ def test_a_job_popped_by_a_worker_that_died_before_claiming_is_queued_again(
 
 
 def test_after_a_redis_flush_every_queued_attempt_is_queued_again_once_the_grace_has_passed(
-        pg_engine: Engine, redis_client: Redis) -> None:
+    pg_engine: Engine, redis_client: Redis
+) -> None:
     clock = FixedClock(NOON_NY)
     attempts = [queued_attempt(pg_engine, clock, phone=f"(212) 555-071{n}")[1] for n in range(3)]
     queue = CallQueue(redis_client)

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from contact_service.adapters.clock import FixedClock
 from contact_service.adapters.db.models import CallAttempt, CallEvent, PhoneNumber
 from contact_service.bootstrap import Container
+from contact_service.clock import FixedClock
 from contact_service.config import load_settings
 from contact_service.domain.call_script import FALLBACK_HUMAN_TEXT
 from contact_service.services.call_settlement import settle_all
@@ -56,8 +56,13 @@ def snapshot(engine: Engine) -> tuple:  # type: ignore[type-arg]
     with engine.connect() as connection:
         events = connection.scalar(select(func.count()).select_from(CallEvent))
         attempts = connection.execute(
-            select(CallAttempt.id, CallAttempt.state, CallAttempt.provider_status, CallAttempt.outcome,
-                   CallAttempt.call_sid).order_by(CallAttempt.id)
+            select(
+                CallAttempt.id,
+                CallAttempt.state,
+                CallAttempt.provider_status,
+                CallAttempt.outcome,
+                CallAttempt.call_sid,
+            ).order_by(CallAttempt.id)
         ).all()
     return events, attempts
 
@@ -81,6 +86,7 @@ def dials(twiml: bytes) -> list[str]:
 
 # --- signatures -------------------------------------------------------------------------------------------
 
+
 def test_a_forged_signature_gets_403_and_changes_nothing(client, pg_engine: Engine, redis_client) -> None:  # type: ignore[no-untyped-def]
     with Session(pg_engine, expire_on_commit=False) as session:
         attempt = make_attempt(session, call_sid="CAforged")
@@ -99,7 +105,11 @@ def test_a_forged_signature_gets_403_and_changes_nothing(client, pg_engine: Engi
 
 @pytest.mark.parametrize(
     "replayed_to",
-    ["/webhooks/twilio/status?attempt={other}", "/webhooks/twilio/amd?attempt={id}", "/webhooks/twilio/voice?attempt={id}"],
+    [
+        "/webhooks/twilio/status?attempt={other}",
+        "/webhooks/twilio/amd?attempt={id}",
+        "/webhooks/twilio/voice?attempt={id}",
+    ],
 )
 def test_a_signature_replayed_to_another_url_gets_403(client, pg_engine: Engine, replayed_to: str) -> None:  # type: ignore[no-untyped-def]
     with Session(pg_engine, expire_on_commit=False) as session:
@@ -129,6 +139,7 @@ def test_signatures_are_checked_against_the_public_url_not_the_internal_host(cli
 
 # --- the event log and outcomes ---------------------------------------------------------------------------
 
+
 def send_status(client, attempt_id: int, sid: str, status: str, sequence: int, **extra: str):  # type: ignore[no-untyped-def]
     params = call_params(sid, CallStatus=status, SequenceNumber=str(sequence), **extra)
     return post_signed(client, f"/webhooks/twilio/status?attempt={attempt_id}", params)
@@ -140,7 +151,9 @@ def test_a_call_answered_by_a_person_ends_reached(client, pg_engine: Engine) -> 
     for sequence, status in enumerate(["initiated", "ringing", "in-progress"]):
         assert send_status(client, attempt.id, "CAhuman", status, sequence).status_code == 204
     assert attempt_row(pg_engine, attempt.id).provider_status == "in-progress"
-    send_status(client, attempt.id, "CAhuman", "completed", 3, AnsweredBy="human", CallDuration="41", SipResponseCode="200")
+    send_status(
+        client, attempt.id, "CAhuman", "completed", 3, AnsweredBy="human", CallDuration="41", SipResponseCode="200"
+    )
     row = attempt_row(pg_engine, attempt.id)
     assert (row.state, row.outcome, row.answered_by, row.duration_seconds) == ("ended", "reached", "human", 41)
 
@@ -186,7 +199,9 @@ def test_a_callback_teaches_the_sid_of_a_call_whose_dialer_died(client, pg_engin
     assert (row.state, row.call_sid) == ("placed", "CAlearned")
 
 
-def test_a_machine_is_sent_to_voicemail_once_and_the_call_ends_voicemail_left(client, pg_engine: Engine, container) -> None:  # type: ignore[no-untyped-def]
+def test_a_machine_is_sent_to_voicemail_once_and_the_call_ends_voicemail_left(
+    client, pg_engine: Engine, container
+) -> None:  # type: ignore[no-untyped-def]
     with Session(pg_engine, expire_on_commit=False) as session:
         attempt = make_attempt(session, call_sid="CAmachine")
     amd = call_params("CAmachine", AnsweredBy="machine_end_beep", MachineDetectionDuration="7400")
@@ -195,8 +210,11 @@ def test_a_machine_is_sent_to_voicemail_once_and_the_call_ends_voicemail_left(cl
     assert container.telephony.redirects == [
         ("CAmachine", f"{PUBLIC_BASE_URL}/webhooks/twilio/voice?attempt={attempt.id}&mode=voicemail")
     ]
-    voicemail = post_signed(client, f"/webhooks/twilio/voice?attempt={attempt.id}&mode=voicemail",
-                            call_params("CAmachine", CallStatus="in-progress"))
+    voicemail = post_signed(
+        client,
+        f"/webhooks/twilio/voice?attempt={attempt.id}&mode=voicemail",
+        call_params("CAmachine", CallStatus="in-progress"),
+    )
     assert "Maria Lopez" in " ".join(says(voicemail.data))
     assert ET.fromstring(voicemail.data).find("Hangup") is not None
     send_status(client, attempt.id, "CAmachine", "completed", 3, AnsweredBy="machine_end_beep", CallDuration="25")
@@ -214,6 +232,7 @@ def test_status_callbacks_with_garbage_fields_are_recorded_not_refused(client, p
 
 # --- what a caller hears ----------------------------------------------------------------------------------
 
+
 def test_a_person_hears_the_message_with_the_menu(client, pg_engine: Engine) -> None:  # type: ignore[no-untyped-def]
     with Session(pg_engine, expire_on_commit=False) as session:
         attempt = make_attempt(session, call_sid="CAvoice", name="Ana Sofía Núñez")
@@ -229,10 +248,14 @@ def test_a_person_hears_the_message_with_the_menu(client, pg_engine: Engine) -> 
 
 
 @pytest.mark.parametrize(("digits", "connects"), [("2", True), ("1", False), ("9", False), ("", False), ("22#", False)])
-def test_key_2_connects_to_the_official_line_and_other_keys_repeat(client, pg_engine: Engine, digits: str, connects: bool) -> None:  # type: ignore[no-untyped-def]
+def test_key_2_connects_to_the_official_line_and_other_keys_repeat(
+    client, pg_engine: Engine, digits: str, connects: bool
+) -> None:  # type: ignore[no-untyped-def]
     with Session(pg_engine, expire_on_commit=False) as session:
         attempt = make_attempt(session, call_sid="CAkeys")
-    response = post_signed(client, f"/webhooks/twilio/gather?attempt={attempt.id}", call_params("CAkeys", Digits=digits))
+    response = post_signed(
+        client, f"/webhooks/twilio/gather?attempt={attempt.id}", call_params("CAkeys", Digits=digits)
+    )
     assert response.status_code == 200
     assert dials(response.data) == ([OFFICIAL] if connects else [])
     assert "1-800-829-1040" in " ".join(says(response.data))
@@ -240,8 +263,13 @@ def test_key_2_connects_to_the_official_line_and_other_keys_repeat(client, pg_en
 
 @pytest.mark.parametrize(
     "path",
-    ["/webhooks/twilio/voice?attempt=999999", "/webhooks/twilio/voice", "/webhooks/twilio/voice?attempt=abc",
-     "/webhooks/twilio/gather?attempt=999999", "/webhooks/twilio/gather"],
+    [
+        "/webhooks/twilio/voice?attempt=999999",
+        "/webhooks/twilio/voice",
+        "/webhooks/twilio/voice?attempt=abc",
+        "/webhooks/twilio/gather?attempt=999999",
+        "/webhooks/twilio/gather",
+    ],
 )
 def test_an_unknown_attempt_still_gets_the_official_message(client, path: str) -> None:  # type: ignore[no-untyped-def]
     response = post_signed(client, path, call_params("CAunknown", Digits="2"))
@@ -253,7 +281,9 @@ def test_an_unknown_attempt_still_gets_the_official_message(client, path: str) -
 def test_a_fax_gets_a_hangup_and_nothing_spoken(client, pg_engine: Engine) -> None:  # type: ignore[no-untyped-def]
     with Session(pg_engine, expire_on_commit=False) as session:
         attempt = make_attempt(session, call_sid="CAfax")
-    response = post_signed(client, f"/webhooks/twilio/voice?attempt={attempt.id}", call_params("CAfax", AnsweredBy="fax"))
+    response = post_signed(
+        client, f"/webhooks/twilio/voice?attempt={attempt.id}", call_params("CAfax", AnsweredBy="fax")
+    )
     assert says(response.data) == [] and ET.fromstring(response.data).find("Hangup") is not None
 
 

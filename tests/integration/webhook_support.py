@@ -48,6 +48,11 @@ def post_signed(client, path_and_query: str, params: dict[str, str], **headers):
 def call_params(call_sid: str, **extra: str) -> dict[str, str]:
     """The parameters Twilio sends with every call webhook."""
     return {
-        "AccountSid": ACCOUNT_SID, "ApiVersion": "2010-04-01", "CallSid": call_sid, "Direction": "outbound-api",
-        "From": "+12025550140", "To": "+12125550101", **extra,
+        "AccountSid": ACCOUNT_SID,
+        "ApiVersion": "2010-04-01",
+        "CallSid": call_sid,
+        "Direction": "outbound-api",
+        "From": "+12025550140",
+        "To": "+12125550101",
+        **extra,
     }

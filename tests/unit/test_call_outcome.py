@@ -21,10 +21,19 @@ def completed(answered_by: str | None = None) -> CallFacts:
         ([INITIATED, RINGING, ANSWERED, completed("human")], Outcome.REACHED),
         ([INITIATED, RINGING, ANSWERED, completed()], Outcome.REACHED),
         ([ANSWERED, completed("unknown"), CallFacts("gather", digits="2")], Outcome.REACHED),
-        ([ANSWERED, CallFacts("amd", answered_by="machine_end_beep"), CallFacts("voice", detail="voicemail"),
-          completed("machine_end_beep")], Outcome.VOICEMAIL_LEFT),
-        ([ANSWERED, CallFacts("amd", answered_by="machine_end_beep"), completed("machine_end_beep")],
-         Outcome.NO_ANSWER),
+        (
+            [
+                ANSWERED,
+                CallFacts("amd", answered_by="machine_end_beep"),
+                CallFacts("voice", detail="voicemail"),
+                completed("machine_end_beep"),
+            ],
+            Outcome.VOICEMAIL_LEFT,
+        ),
+        (
+            [ANSWERED, CallFacts("amd", answered_by="machine_end_beep"), completed("machine_end_beep")],
+            Outcome.NO_ANSWER,
+        ),
         ([INITIATED, RINGING, CallFacts("status", call_status="busy", sip_code=486)], Outcome.BUSY),
         ([INITIATED, RINGING, CallFacts("status", call_status="no-answer", sip_code=487)], Outcome.NO_ANSWER),
         ([INITIATED, CallFacts("status", call_status="canceled")], Outcome.CANCELED),
@@ -53,8 +62,12 @@ def test_a_fax_line_is_a_bad_number() -> None:
 
 
 def test_a_definite_machine_verdict_beats_unknown() -> None:
-    events = [ANSWERED, completed("unknown"), CallFacts("amd", answered_by="machine_end_silence"),
-              CallFacts("voice", detail="voicemail")]
+    events = [
+        ANSWERED,
+        completed("unknown"),
+        CallFacts("amd", answered_by="machine_end_silence"),
+        CallFacts("voice", detail="voicemail"),
+    ]
     assert classify(events).outcome is Outcome.VOICEMAIL_LEFT
 
 
@@ -68,18 +81,32 @@ def test_status_never_moves_backwards_and_the_first_final_status_stays() -> None
 
 
 CALL_STORIES = [
-    [INITIATED, RINGING, ANSWERED, CallFacts("amd", answered_by="human"), CallFacts("gather", digits="1"),
-     completed("human")],
-    [INITIATED, RINGING, ANSWERED, CallFacts("amd", answered_by="machine_end_beep"),
-     CallFacts("voice", detail="voicemail"), completed("machine_end_beep")],
+    [
+        INITIATED,
+        RINGING,
+        ANSWERED,
+        CallFacts("amd", answered_by="human"),
+        CallFacts("gather", digits="1"),
+        completed("human"),
+    ],
+    [
+        INITIATED,
+        RINGING,
+        ANSWERED,
+        CallFacts("amd", answered_by="machine_end_beep"),
+        CallFacts("voice", detail="voicemail"),
+        completed("machine_end_beep"),
+    ],
     [INITIATED, RINGING, CallFacts("status", call_status="no-answer", sip_code=487)],
     [INITIATED, CallFacts("status", call_status="failed", sip_code=404)],
 ]
 
 
-@given(st.sampled_from(CALL_STORIES).flatmap(
-    lambda story: st.tuples(st.just(story), st.permutations(story), st.lists(st.sampled_from(story), max_size=6))
-))
+@given(
+    st.sampled_from(CALL_STORIES).flatmap(
+        lambda story: st.tuples(st.just(story), st.permutations(story), st.lists(st.sampled_from(story), max_size=6))
+    )
+)
 def test_outcome_is_the_same_in_any_order_with_any_duplicates(case) -> None:  # type: ignore[no-untyped-def]
     story, shuffled, duplicates = case
     assert classify(list(shuffled) + duplicates) == classify(story)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from contact_service.adapters.clock import FixedClock
+from contact_service.clock import FixedClock
 from contact_service.domain.case_record import CASE_COLUMNS
 from contact_service.services.case_import import CaseFileError, Rejection, import_cases
 
@@ -71,7 +71,7 @@ def test_a_byte_order_mark_is_tolerated() -> None:
 
 
 def test_columns_may_come_in_any_order_and_extra_columns_are_ignored() -> None:
-    columns = list(reversed(CASE_COLUMNS)) + ["notes"]
+    columns = [*list(reversed(CASE_COLUMNS)), "notes"]
     values = dict(zip(CASE_COLUMNS, ROW.format(id="A-1").split(","), strict=True))
     line = ",".join(values[c] for c in reversed(CASE_COLUMNS)) + ",call after lunch"
     summary, writer, _ = run(f"{','.join(columns)}\n{line}\n")
@@ -105,14 +105,14 @@ def test_line_numbers_count_blank_lines_and_multiline_fields() -> None:
             ROW.format(id="A-3").replace("(212) 555-0101", "555-0109"),
         ]
     )
-    summary, writer, rejections = run(content + "\n")
+    _summary, writer, rejections = run(content + "\n")
     assert [record.case_number for record in writer.records] == ["A-1", "A-2"]
     assert writer.records[1].name == "Blue Ridge Plumbing LLC"
     assert [(r.line, r.column) for r in rejections] == [(6, "phone")]
 
 
 def test_a_row_with_the_wrong_number_of_fields_is_rejected_alone() -> None:
-    summary, writer, rejections = run(f"{HEADER}\n{ROW.format(id='A-1')},extra\n{ROW.format(id='A-2')}\n")
+    _summary, writer, rejections = run(f"{HEADER}\n{ROW.format(id='A-1')},extra\n{ROW.format(id='A-2')}\n")
     assert [record.case_number for record in writer.records] == ["A-2"]
     assert rejections == [Rejection(2, "(row)", "has 13 fields; the header has 12")]
 
@@ -120,26 +120,26 @@ def test_a_row_with_the_wrong_number_of_fields_is_rejected_alone() -> None:
 def test_a_row_with_bytes_that_are_not_utf8_is_rejected_alone() -> None:
     bad = ROW.format(id="A-2").replace("Maria", "Mar\xeda").encode("latin-1")
     content = f"{HEADER}\n{ROW.format(id='A-1')}\n".encode() + bad + f"\n{ROW.format(id='A-3')}\n".encode()
-    summary, writer, rejections = run(content)
+    _summary, writer, rejections = run(content)
     assert [record.case_number for record in writer.records] == ["A-1", "A-3"]
     assert rejections == [Rejection(3, "(row)", "contains bytes that are not UTF-8")]
 
 
 def test_utf8_names_are_kept_exactly() -> None:
-    summary, writer, _ = run(f"{HEADER}\n{ROW.format(id='A-1').replace('Maria Lopez', 'Ana Sofía Núñez')}\n")
+    _summary, writer, _ = run(f"{HEADER}\n{ROW.format(id='A-1').replace('Maria Lopez', 'Ana Sofía Núñez')}\n")
     assert writer.records[0].name == "Ana Sofía Núñez"
 
 
 def test_a_case_repeated_in_one_file_keeps_its_last_row() -> None:
     later = ROW.format(id="A-1").replace("4512.33", "99.00")
-    summary, writer, _ = run(f"{HEADER}\n{ROW.format(id='A-1')}\n{later}\n")
+    _summary, writer, _ = run(f"{HEADER}\n{ROW.format(id='A-1')}\n{later}\n")
     assert [record.balance_cents for record in writer.records] == [9900]
 
 
 def test_rows_are_written_in_bounded_batches_with_progress() -> None:
     rows = "\n".join(ROW.format(id=f"A-{n}") for n in range(25))
     progress: list[tuple[int, int]] = []
-    summary, writer, _ = run(f"{HEADER}\n{rows}\n", batch_size=10, on_progress=lambda r, b: progress.append((r, b)))
+    _summary, writer, _ = run(f"{HEADER}\n{rows}\n", batch_size=10, on_progress=lambda r, b: progress.append((r, b)))
     assert [len(batch) for batch in writer.batches] == [10, 10, 5]
     assert [rows_read for rows_read, _ in progress] == [10, 20, 25]
     assert progress[-1][1] == len(f"{HEADER}\n{rows}\n".encode())

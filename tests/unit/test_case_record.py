@@ -44,8 +44,15 @@ def test_a_good_row_is_normalized() -> None:
 
 def test_values_are_trimmed_and_matched_without_regard_to_case() -> None:
     record = parse_case_row(
-        {**GOOD, "taxpayer_type": " Business ", "state": "ny", "hold": "Bankruptcy", "poa_on_file": "YES",
-         "notice_stage": "lt11", "balance_due": "$1,250.5"},
+        {
+            **GOOD,
+            "taxpayer_type": " Business ",
+            "state": "ny",
+            "hold": "Bankruptcy",
+            "poa_on_file": "YES",
+            "notice_stage": "lt11",
+            "balance_due": "$1,250.5",
+        },
         TODAY,
     )
     assert isinstance(record, CaseRecord)

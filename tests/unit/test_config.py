@@ -54,7 +54,7 @@ def test_a_bad_setting_is_named_with_its_source(variable: str, value: str, messa
 
 def test_unknown_keys_in_the_defaults_file_are_refused(tmp_path: Path) -> None:
     (tmp_path / "defaults.toml").write_text('database_url = "sqlite:///x.db"\ndatabse_url = "typo"\n')
-    with pytest.raises(ConfigError, match="unknown setting.*databse_url"):
+    with pytest.raises(ConfigError, match=r"unknown setting.*databse_url"):
         load_settings(environ={"CONTACT_CONFIG_DIR": str(tmp_path)})
 
 
@@ -76,8 +76,11 @@ def test_real_twilio_refuses_the_simulator_placeholders() -> None:
         load_settings(environ={"CONTACT_TELEPHONY_PROVIDER": "twilio"})
     with pytest.raises(ConfigError, match="CONTACT_INBOUND_CALLBACK_SECRET"):
         load_settings(
-            environ={"CONTACT_TELEPHONY_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": "AC" + "a" * 32,
-                     "TWILIO_AUTH_TOKEN": "real"}
+            environ={
+                "CONTACT_TELEPHONY_PROVIDER": "twilio",
+                "TWILIO_ACCOUNT_SID": "AC" + "a" * 32,
+                "TWILIO_AUTH_TOKEN": "real",
+            }
         )
     with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
         load_settings(
@@ -143,7 +146,7 @@ def test_a_bad_passport_threshold_is_refused_naming_the_setting(value: str, mess
 
 @pytest.mark.parametrize("table", [{"2026": 66000.5}, {"2026": True}, {"next": 66000}])
 def test_a_bad_passport_threshold_table_is_refused(table: dict) -> None:  # type: ignore[type-arg]
-    with pytest.raises(ConfigError, match="CONTACT_PASSPORT_CERTIFICATION_THRESHOLDS=.*override"):
+    with pytest.raises(ConfigError, match=r"CONTACT_PASSPORT_CERTIFICATION_THRESHOLDS=.*override"):
         load_settings(environ={}, overrides={"passport_certification_thresholds": table})
 
 

@@ -25,8 +25,13 @@ from contact_service.domain.contact_policy import (
 POLICY = ContactPolicy()
 NOW = dt.datetime(2026, 11, 24, 17, 0, tzinfo=dt.UTC)  # Tuesday, noon in New York
 CALLABLE = CaseFacts(
-    has_active_hold=False, poa_on_file=False, notice_stage=NoticeStage.CP504, last_notice_on=dt.date(2026, 9, 15),
-    balance_cents=451233, phone_callable=True, zones=frozenset({"America/New_York"}),
+    has_active_hold=False,
+    poa_on_file=False,
+    notice_stage=NoticeStage.CP504,
+    last_notice_on=dt.date(2026, 9, 15),
+    balance_cents=451233,
+    phone_callable=True,
+    zones=frozenset({"America/New_York"}),
 )
 
 
@@ -54,7 +59,10 @@ def test_a_hold_outranks_everything_else_but_a_response() -> None:
 
 def test_the_notice_must_be_21_days_old() -> None:
     assert decide(replace(CALLABLE, last_notice_on=dt.date(2026, 11, 3)), [], NOW, POLICY).action == "dial"
-    assert decide(replace(CALLABLE, last_notice_on=dt.date(2026, 11, 4)), [], NOW, POLICY).reason is SkipReason.NOTICE_TOO_RECENT
+    assert (
+        decide(replace(CALLABLE, last_notice_on=dt.date(2026, 11, 4)), [], NOW, POLICY).reason
+        is SkipReason.NOTICE_TOO_RECENT
+    )
 
 
 def test_a_callable_case_is_dialled_inside_the_window_and_deferred_outside() -> None:
@@ -99,10 +107,25 @@ def test_the_retry_plan(outcome: Outcome, attempt: int, bad: bool, expected: dt.
     assert retry_delay(outcome, attempt, bad, RetryPolicy()) == expected
 
 
-ZONES = st.sets(st.sampled_from(["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
-                                 "America/Anchorage", "Pacific/Honolulu", "Pacific/Guam", "America/Puerto_Rico"]),
-                min_size=1, max_size=3).map(frozenset)
-MOMENTS = st.datetimes(min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2027, 12, 31), timezones=st.just(dt.UTC))
+ZONES = st.sets(
+    st.sampled_from(
+        [
+            "America/New_York",
+            "America/Chicago",
+            "America/Denver",
+            "America/Los_Angeles",
+            "America/Anchorage",
+            "Pacific/Honolulu",
+            "Pacific/Guam",
+            "America/Puerto_Rico",
+        ]
+    ),
+    min_size=1,
+    max_size=3,
+).map(frozenset)
+MOMENTS = st.datetimes(
+    min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2027, 12, 31), timezones=st.just(dt.UTC)
+)
 HISTORIES = st.lists(st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=10)), max_size=6)
 
 

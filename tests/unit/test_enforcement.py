@@ -22,8 +22,14 @@ THRESHOLDS = EnforcementThresholds()
 AS_OF = dt.date(2025, 6, 2)
 # Qualifies for all three: over the 2025 passport threshold, LT11 mailed 60 days ago, a levy made.
 ALL_QUALIFY = EnforcementFacts(
-    balance_cents=7_500_000, notice_stage=NoticeStage.LT11, last_notice_on=AS_OF - dt.timedelta(days=60),
-    holds=frozenset(), cdp_hearing_pending=False, lien_filed_with_cdp_exhausted=False, levy_made=True, as_of=AS_OF,
+    balance_cents=7_500_000,
+    notice_stage=NoticeStage.LT11,
+    last_notice_on=AS_OF - dt.timedelta(days=60),
+    holds=frozenset(),
+    cdp_hearing_pending=False,
+    lien_filed_with_cdp_exhausted=False,
+    levy_made=True,
+    as_of=AS_OF,
 )
 
 
@@ -39,7 +45,9 @@ def text(recommendation: Recommendation) -> str:
 def test_the_order_is_lien_levy_passport_and_all_qualify() -> None:
     recommendations = recommend(ALL_QUALIFY, THRESHOLDS)
     assert [r.action for r in recommendations] == [
-        EnforcementAction.LIEN, EnforcementAction.LEVY, EnforcementAction.PASSPORT,
+        EnforcementAction.LIEN,
+        EnforcementAction.LEVY,
+        EnforcementAction.PASSPORT,
     ]
     assert all(r.qualifies and r.reasons for r in recommendations)
 
@@ -59,7 +67,8 @@ def test_values_are_frozen() -> None:
 
 
 @pytest.mark.parametrize(
-    ("cents", "shown"), [(0, "$0.00"), (5, "$0.05"), (999_999, "$9,999.99"), (1_250_000, "$12,500.00"), (-500, "-$5.00")]
+    ("cents", "shown"),
+    [(0, "$0.00"), (5, "$0.05"), (999_999, "$9,999.99"), (1_250_000, "$12,500.00"), (-500, "-$5.00")],
 )
 def test_dollars_are_shown_with_cents(cents: int, shown: str) -> None:
     assert dollars(cents) == shown
@@ -140,8 +149,9 @@ def test_levy_days_after_lt11_edge(days: int, qualifies: bool) -> None:
 @pytest.mark.parametrize("stage", [NoticeStage.CP14, NoticeStage.CP503, NoticeStage.CP504])
 def test_levy_needs_the_lt11_at_all(stage: NoticeStage) -> None:
     # Even a notice mailed long ago does not count unless it is the LT11 / Letter 1058.
-    levy = outcome(replace(ALL_QUALIFY, notice_stage=stage, last_notice_on=AS_OF - dt.timedelta(days=400)),
-                   EnforcementAction.LEVY)
+    levy = outcome(
+        replace(ALL_QUALIFY, notice_stage=stage, last_notice_on=AS_OF - dt.timedelta(days=400)), EnforcementAction.LEVY
+    )
     assert not levy.qualifies
     assert levy.reasons == (f"final notice (LT11 / Letter 1058) not yet mailed: latest notice is {stage} (IRC 6330)",)
 
@@ -183,7 +193,9 @@ def test_levy_is_not_blocked_by_holds_the_rule_does_not_name(hold: Hold) -> None
 
 def test_levy_lists_every_failure() -> None:
     facts = replace(
-        ALL_QUALIFY, last_notice_on=AS_OF - dt.timedelta(days=10), cdp_hearing_pending=True,
+        ALL_QUALIFY,
+        last_notice_on=AS_OF - dt.timedelta(days=10),
+        cdp_hearing_pending=True,
         holds=frozenset({Hold.IA_PENDING, Hold.BANKRUPTCY}),
     )
     levy = outcome(facts, EnforcementAction.LEVY)
@@ -281,7 +293,10 @@ def test_passport_is_excluded_while_a_cdp_hearing_is_pending() -> None:
 
 def test_passport_lists_every_failure() -> None:
     facts = replace(
-        ALL_QUALIFY, balance_cents=100, as_of=dt.date(2026, 1, 5), levy_made=False,
+        ALL_QUALIFY,
+        balance_cents=100,
+        as_of=dt.date(2026, 1, 5),
+        levy_made=False,
         holds=frozenset({Hold.CNC, Hold.DISASTER}),
     )
     passport = outcome(facts, EnforcementAction.PASSPORT)

@@ -24,19 +24,27 @@ from contact_service.domain.phone import normalize_caller
 EXHAUSTED = EscalationReason.ATTEMPTS_EXHAUSTED
 
 
-@pytest.mark.parametrize("facts, segment", [
-    (ListingFacts(TaxpayerType.INDIVIDUAL, 5_000_00, False, EXHAUSTED), Segment.INDIVIDUAL),
-    (ListingFacts(TaxpayerType.BUSINESS, 5_000_00, False, EXHAUSTED), Segment.BUSINESS),
-    (ListingFacts(TaxpayerType.ESTATE, 5_000_00, False, EXHAUSTED), Segment.ESTATE),
-    (ListingFacts(TaxpayerType.BUSINESS, HIGH_DOLLAR_CENTS - 1, False, EXHAUSTED), Segment.BUSINESS),
-    (ListingFacts(TaxpayerType.BUSINESS, HIGH_DOLLAR_CENTS, False, EXHAUSTED), Segment.HIGH_DOLLAR),
-    (ListingFacts(TaxpayerType.ESTATE, HIGH_DOLLAR_CENTS * 9, True, EXHAUSTED), Segment.REPRESENTATIVE_ON_FILE),
-    (ListingFacts(TaxpayerType.INDIVIDUAL, 1, False, EscalationReason.REPRESENTATIVE_ON_FILE),
-     Segment.REPRESENTATIVE_ON_FILE),
-    (ListingFacts(TaxpayerType.INDIVIDUAL, HIGH_DOLLAR_CENTS, False, EscalationReason.BAD_NUMBER), Segment.BAD_NUMBER),
-    (ListingFacts(TaxpayerType.INDIVIDUAL, 1, False, EscalationReason.WRONG_NUMBER), Segment.BAD_NUMBER),
-    (ListingFacts(TaxpayerType.INDIVIDUAL, 1, True, EscalationReason.BAD_NUMBER), Segment.REPRESENTATIVE_ON_FILE),
-])
+@pytest.mark.parametrize(
+    "facts, segment",
+    [
+        (ListingFacts(TaxpayerType.INDIVIDUAL, 5_000_00, False, EXHAUSTED), Segment.INDIVIDUAL),
+        (ListingFacts(TaxpayerType.BUSINESS, 5_000_00, False, EXHAUSTED), Segment.BUSINESS),
+        (ListingFacts(TaxpayerType.ESTATE, 5_000_00, False, EXHAUSTED), Segment.ESTATE),
+        (ListingFacts(TaxpayerType.BUSINESS, HIGH_DOLLAR_CENTS - 1, False, EXHAUSTED), Segment.BUSINESS),
+        (ListingFacts(TaxpayerType.BUSINESS, HIGH_DOLLAR_CENTS, False, EXHAUSTED), Segment.HIGH_DOLLAR),
+        (ListingFacts(TaxpayerType.ESTATE, HIGH_DOLLAR_CENTS * 9, True, EXHAUSTED), Segment.REPRESENTATIVE_ON_FILE),
+        (
+            ListingFacts(TaxpayerType.INDIVIDUAL, 1, False, EscalationReason.REPRESENTATIVE_ON_FILE),
+            Segment.REPRESENTATIVE_ON_FILE,
+        ),
+        (
+            ListingFacts(TaxpayerType.INDIVIDUAL, HIGH_DOLLAR_CENTS, False, EscalationReason.BAD_NUMBER),
+            Segment.BAD_NUMBER,
+        ),
+        (ListingFacts(TaxpayerType.INDIVIDUAL, 1, False, EscalationReason.WRONG_NUMBER), Segment.BAD_NUMBER),
+        (ListingFacts(TaxpayerType.INDIVIDUAL, 1, True, EscalationReason.BAD_NUMBER), Segment.REPRESENTATIVE_ON_FILE),
+    ],
+)
 def test_segment_routing_and_its_precedence(facts: ListingFacts, segment: Segment) -> None:
     assert segment_for(facts) is segment
 
@@ -53,15 +61,25 @@ def test_priority_never_reached_then_balance_then_statute_then_time_since_contac
         "big, never contacted": PriorityFacts(False, 500_000, day, None),
     }
     assert sorted(facts, key=lambda name: priority_key(facts[name])) == [
-        "big, statute sooner", "big, never contacted", "big, contacted longer ago", "big", "small",
-        "reached, biggest"]
+        "big, statute sooner",
+        "big, never contacted",
+        "big, contacted longer ago",
+        "big",
+        "small",
+        "reached, biggest",
+    ]
 
 
 def test_every_disposition_has_an_effect_and_reached_ones_are_responses() -> None:
     assert set(EFFECTS) == set(Disposition)
     closing = {d for d, e in EFFECTS.items() if e.next is Next.CLOSE}
-    assert closing == {Disposition.PAYMENT_ARRANGED, Disposition.INSTALLMENT_AGREEMENT, Disposition.OFFER_REFERRAL,
-                       Disposition.DISPUTE, Disposition.REPRESENTATIVE_CONTACTED}
+    assert closing == {
+        Disposition.PAYMENT_ARRANGED,
+        Disposition.INSTALLMENT_AGREEMENT,
+        Disposition.OFFER_REFERRAL,
+        Disposition.DISPUTE,
+        Disposition.REPRESENTATIVE_CONTACTED,
+    }
     assert EFFECTS[Disposition.CALLBACK_SCHEDULED].response is ResponseKind.REACHED_BY_REPRESENTATIVE
     assert EFFECTS[Disposition.NOT_REACHED].response is None
     assert EFFECTS[Disposition.WRONG_NUMBER].next is Next.BAD_NUMBER_LIST
@@ -77,10 +95,19 @@ def test_roles_carry_their_permissions() -> None:
     assert SYSTEM.can(Permission.MANAGE_LISTS) and not Actor("v", Role.VIEWER).can(Permission.WORK_LISTS)
 
 
-@pytest.mark.parametrize("written, e164", [
-    ("(212) 555-0147", "+12125550147"), ("212.555.0147", "+12125550147"), ("+1 212 555 0147", "+12125550147"),
-    ("tel:+1-212-555-0147", "+12125550147"), ("1-212-555-0147", "+12125550147"), ("+44 20 7946 0958", "+442079460958"),
-    ("anonymous", None), ("", None), ("555-0147", None),
-])
+@pytest.mark.parametrize(
+    "written, e164",
+    [
+        ("(212) 555-0147", "+12125550147"),
+        ("212.555.0147", "+12125550147"),
+        ("+1 212 555 0147", "+12125550147"),
+        ("tel:+1-212-555-0147", "+12125550147"),
+        ("1-212-555-0147", "+12125550147"),
+        ("+44 20 7946 0958", "+442079460958"),
+        ("anonymous", None),
+        ("", None),
+        ("555-0147", None),
+    ],
+)
 def test_caller_numbers_written_every_way_normalize_to_one_form(written: str, e164: str | None) -> None:
     assert normalize_caller(written) == e164

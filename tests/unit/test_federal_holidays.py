@@ -7,9 +7,17 @@ from contact_service.domain.federal_holidays import federal_holidays, is_federal
 
 def test_the_2026_holidays() -> None:
     assert sorted(federal_holidays(2026)) == [
-        dt.date(2026, 1, 1), dt.date(2026, 1, 19), dt.date(2026, 2, 16), dt.date(2026, 5, 25),
-        dt.date(2026, 6, 19), dt.date(2026, 7, 3), dt.date(2026, 9, 7), dt.date(2026, 10, 12),
-        dt.date(2026, 11, 11), dt.date(2026, 11, 26), dt.date(2026, 12, 25),
+        dt.date(2026, 1, 1),
+        dt.date(2026, 1, 19),
+        dt.date(2026, 2, 16),
+        dt.date(2026, 5, 25),
+        dt.date(2026, 6, 19),
+        dt.date(2026, 7, 3),
+        dt.date(2026, 9, 7),
+        dt.date(2026, 10, 12),
+        dt.date(2026, 11, 11),
+        dt.date(2026, 11, 26),
+        dt.date(2026, 12, 25),
     ]
 
 

@@ -16,9 +16,24 @@ CORPUS = Path(__file__).resolve().parent.parent / "data" / "scripts"
 # Every text below starts clean, so the rule under test is the only thing that can fire.
 CLEAN = "Hello, this is the IRS. Please call us back at 1-800-829-1040."
 ALL_RULES = {
-    "must_identify_irs", "missing_official_number", "other_number", "digits", "amount", "notice_number",
-    "payment_demand", "payment_method", "personal_data", "threat", "deadline", "url", "placeholder",
-    "voicemail_detail", "voicemail_warning", "too_long", "missing_addressee", "pressure",
+    "must_identify_irs",
+    "missing_official_number",
+    "other_number",
+    "digits",
+    "amount",
+    "notice_number",
+    "payment_demand",
+    "payment_method",
+    "personal_data",
+    "threat",
+    "deadline",
+    "url",
+    "placeholder",
+    "voicemail_detail",
+    "voicemail_warning",
+    "too_long",
+    "missing_addressee",
+    "pressure",
 }
 
 
@@ -88,7 +103,11 @@ def test_the_irs_may_be_named_any_usual_way(name: str) -> None:
 @pytest.mark.parametrize(
     "number",
     [
-        "1-800-829-1040", "(800) 829-1040", "1.800.829.1040", "+1 800 829 1040", "18008291040",
+        "1-800-829-1040",
+        "(800) 829-1040",
+        "1.800.829.1040",
+        "+1 800 829 1040",
+        "18008291040",
         "1\u2013800\u2013829\u20131040",  # en dashes
         "\uff11-\uff18\uff10\uff10-\uff18\uff12\uff19-\uff11\uff10\uff14\uff10",  # fullwidth digits
     ],
@@ -135,8 +154,13 @@ def test_any_other_number_is_refused(extra: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "spelled", ["one eight hundred eight two nine one zero four zero", "one, eight hundred, eight two nine, ten forty",
-                "eight hundred, eight twenty-nine, ten forty", "one eight zero zero, eight two nine, one oh four oh"],
+    "spelled",
+    [
+        "one eight hundred eight two nine one zero four zero",
+        "one, eight hundred, eight two nine, ten forty",
+        "eight hundred, eight twenty-nine, ten forty",
+        "one eight zero zero, eight two nine, one oh four oh",
+    ],
 )
 def test_the_official_number_may_be_spelled_out(spelled: str) -> None:
     assert human(f"That is {spelled}.") == set()
@@ -251,12 +275,48 @@ def test_forbidden_content_is_refused(extra: str, rule: str) -> None:
 
 @pytest.mark.parametrize(
     "method",
-    ["gift card", "gift-cards", "iTunes cards", "Apple cards", "Google Play", "Amazon gift card", "Steam card",
-     "Target gift cards", "Walmart", "eBay card", "Vanilla Visa", "Visa gift card", "Sephora card", "Razer Gold",
-     "prepaid debit card", "reloadable card", "Green Dot", "wire transfer", "Western Union", "MoneyGram", "Ria",
-     "money transfer", "money order", "cashier\u2019s check", "cryptocurrency", "crypto", "bitcoin", "Ethereum",
-     "Tether", "USDT", "a bitcoin ATM", "Venmo", "Zelle", "Cash App", "PayPal", "Apple Pay", "Google Pay",
-     "credit card", "debit card", "cash"],
+    [
+        "gift card",
+        "gift-cards",
+        "iTunes cards",
+        "Apple cards",
+        "Google Play",
+        "Amazon gift card",
+        "Steam card",
+        "Target gift cards",
+        "Walmart",
+        "eBay card",
+        "Vanilla Visa",
+        "Visa gift card",
+        "Sephora card",
+        "Razer Gold",
+        "prepaid debit card",
+        "reloadable card",
+        "Green Dot",
+        "wire transfer",
+        "Western Union",
+        "MoneyGram",
+        "Ria",
+        "money transfer",
+        "money order",
+        "cashier\u2019s check",
+        "cryptocurrency",
+        "crypto",
+        "bitcoin",
+        "Ethereum",
+        "Tether",
+        "USDT",
+        "a bitcoin ATM",
+        "Venmo",
+        "Zelle",
+        "Cash App",
+        "PayPal",
+        "Apple Pay",
+        "Google Pay",
+        "credit card",
+        "debit card",
+        "cash",
+    ],
 )
 def test_every_payment_method_is_refused_outside_a_warning(method: str) -> None:
     assert "payment_method" in human(f"Use {method}.")
@@ -295,8 +355,10 @@ def test_a_warning_sentence_may_name_what_the_irs_never_does(warning: str) -> No
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("The IRS will never ask for gift cards, but you must pay by wire transfer now.",
-         {"payment_method", "payment_demand"}),
+        (
+            "The IRS will never ask for gift cards, but you must pay by wire transfer now.",
+            {"payment_method", "payment_demand"},
+        ),
         ("Never ignore this call: pay with Apple gift cards.", {"payment_method", "payment_demand"}),
         ("The IRS does not accept payment by gift card; pay by wire instead.", {"payment_method", "payment_demand"}),
         ("Pay by gift card or the IRS will never forgive you.", {"payment_method", "payment_demand"}),
@@ -344,8 +406,31 @@ VOICEMAIL_OK = "This message is for {name}. This is the IRS. Please call us back
 
 @pytest.mark.parametrize(
     "word",
-    ["tax", "taxes", "balance", "owe", "debt", "payment", "pay", "account", "notice", "letter", "collection", "levy",
-     "lien", "penalty", "interest", "refund", "audit", "return", "bill", "overdue", "due", "amount", "case"],
+    [
+        "tax",
+        "taxes",
+        "balance",
+        "owe",
+        "debt",
+        "payment",
+        "pay",
+        "account",
+        "notice",
+        "letter",
+        "collection",
+        "levy",
+        "lien",
+        "penalty",
+        "interest",
+        "refund",
+        "audit",
+        "return",
+        "bill",
+        "overdue",
+        "due",
+        "amount",
+        "case",
+    ],
 )
 def test_a_voicemail_says_nothing_about_the_case(word: str) -> None:
     text = VOICEMAIL_OK.replace("Thank you.", f"It is about the {word}.")
@@ -376,7 +461,8 @@ def test_a_voicemail_has_at_most_sixty_words() -> None:
 
 
 @pytest.mark.parametrize(
-    "hidden", ["gift\u200bcard", "GIFT  CARD", "gift\ncard", "\uff47\uff49\uff46\uff54 card", "gift\u00adcard"],
+    "hidden",
+    ["gift\u200bcard", "GIFT  CARD", "gift\ncard", "\uff47\uff49\uff46\uff54 card", "gift\u00adcard"],
 )
 def test_spacing_case_and_unicode_tricks_do_not_hide_a_word(hidden: str) -> None:
     assert "payment_method" in human(f"Buy a {hidden}.")

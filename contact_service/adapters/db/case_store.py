@@ -11,6 +11,7 @@ from contact_service.adapters.db.models import ImportRun
 from contact_service.adapters.db.types import UTCDateTime
 from contact_service.domain.case_record import CaseRecord
 from contact_service.domain.phone import encode_zones
+from contact_service.domain.states import ImportRunStatus, PhoneStatus
 
 STAGING_COLUMNS = (
     "case_number",
@@ -76,9 +77,9 @@ UPSERT_STATEMENTS = (
     WHERE phone_numbers.taxpayer_id = t.id AND phone_numbers.is_primary AND phone_numbers.e164 <> s.e164
     """,
     # A number already found bad stays bad when a file brings it again.
-    """
+    f"""
     INSERT INTO phone_numbers (taxpayer_id, e164, zones, is_primary, status, created_at)
-    SELECT t.id, s.e164, s.zones, true, 'active', :now
+    SELECT t.id, s.e164, s.zones, true, '{PhoneStatus.ACTIVE.value}', :now
     FROM case_staging s JOIN taxpayers t ON t.external_ref = s.case_number WHERE true
     ON CONFLICT (taxpayer_id, e164) DO UPDATE SET is_primary = true, zones = excluded.zones
     """,
@@ -106,7 +107,7 @@ _UPSERTS = tuple(
 )
 
 
-def staging_row(record: CaseRecord) -> tuple:  # type: ignore[type-arg]
+def staging_row(record: CaseRecord) -> tuple[object, ...]:
     """A validated record flattened into staging-table column order."""
     return (
         record.case_number,
@@ -171,7 +172,7 @@ class CaseStore:
         with self._connection.begin():
             return self._connection.execute(
                 insert(ImportRun)
-                .values(source_name=source_name[:500], started_at=now, status="running")
+                .values(source_name=source_name[:500], started_at=now, status=ImportRunStatus.RUNNING)
                 .returning(ImportRun.id)
             ).scalar_one()
 
@@ -187,7 +188,9 @@ class CaseStore:
                     rows_read=rows_read,
                     rows_imported=rows_imported,
                     rows_rejected=rows_rejected,
-                    status="completed" if rows_rejected == 0 else "completed_with_rejections",
+                    status=(
+                        ImportRunStatus.COMPLETED if rows_rejected == 0 else ImportRunStatus.COMPLETED_WITH_REJECTIONS
+                    ),
                 )
             )
 
@@ -215,14 +218,15 @@ class CaseStore:
             return
         with connection.begin():
             connection.exec_driver_sql(f"ANALYZE {', '.join(TARGET_TABLES)}")
-            self._rows_at_analyze = connection.exec_driver_sql(
-                "SELECT reltuples FROM pg_class WHERE relname = 'cases'"
-            ).scalar() or 0.0
+            self._rows_at_analyze = (
+                connection.exec_driver_sql("SELECT reltuples FROM pg_class WHERE relname = 'cases'").scalar() or 0.0
+            )
         self._written_since_analyze = 0
 
-    def _load_staging(self, connection: Connection, rows: list[tuple]) -> None:  # type: ignore[type-arg]
-        if connection.dialect.name == "postgresql":
-            cursor = connection.connection.driver_connection.cursor()
+    def _load_staging(self, connection: Connection, rows: list[tuple[object, ...]]) -> None:
+        driver_connection = connection.connection.driver_connection
+        if connection.dialect.name == "postgresql" and driver_connection is not None:
+            cursor = driver_connection.cursor()
             with cursor.copy(f"COPY case_staging ({', '.join(STAGING_COLUMNS)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -20,7 +22,7 @@ def normalize_database_url(url: str | URL) -> URL:
     return parsed
 
 
-def create_db_engine(url: str | URL, **kwargs) -> Engine:  # type: ignore[no-untyped-def]
+def create_db_engine(url: str | URL, **kwargs: Any) -> Engine:
     """An engine with the per-backend settings the service relies on (SQLite: WAL, foreign keys, busy wait)."""
     parsed = normalize_database_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -56,7 +58,7 @@ def single_statement_engine(engine: Engine) -> Engine:
     return engine
 
 
-def _configure_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _configure_sqlite(dbapi_connection: Any, _record: object) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -69,3 +71,14 @@ def _configure_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-unt
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded values after commit (services hand them to renderers)."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def unreachable(engine: Engine) -> str | None:
+    """Why the database does not answer a trivial query (the error's class name), or None if it does."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        cause = exc.orig if isinstance(exc, DBAPIError) else None
+        return type(cause or exc).__name__
+    return None

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contact_service.adapters.db.models import Base, _one_of
 from contact_service.adapters.db.types import Id, UTCDateTime
 from contact_service.domain.call_work import Disposition
 from contact_service.domain.escalation import EscalationReason, ResponseKind, Segment
+from contact_service.domain.states import CallbackMatch, EntryStatus
 
 
 class InboundCallback(Base):
@@ -18,9 +19,7 @@ class InboundCallback(Base):
     matched. `match` is how many open cases the caller's number matched (0: logged only)."""
 
     __tablename__ = "inbound_callbacks"
-    __table_args__ = (
-        CheckConstraint("match_status IN ('matched', 'ambiguous', 'unmatched', 'invalid_number')", name="match_status"),
-    )
+    __table_args__ = (CheckConstraint(_one_of("match_status", CallbackMatch), name="match_status"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     # The platform's id for the call, or caller + time: a report sent twice is stored once.
@@ -87,20 +86,41 @@ class CallListEntry(Base):
 
     __tablename__ = "call_list_entries"
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'claimed', 'closed')", name="status"),
+        CheckConstraint(_one_of("status", EntryStatus), name="status"),
         CheckConstraint(_one_of("reason", EscalationReason), name="reason"),
         CheckConstraint(f"disposition IS NULL OR {_one_of('disposition', Disposition)}", name="disposition"),
-        Index("uq_call_list_entries_open_case", "case_id", unique=True,
-              sqlite_where=text("status <> 'closed'"), postgresql_where=text("status <> 'closed'")),
+        Index(
+            "uq_call_list_entries_open_case",
+            "case_id",
+            unique=True,
+            sqlite_where=text(f"status <> '{EntryStatus.CLOSED.value}'"),
+            postgresql_where=text(f"status <> '{EntryStatus.CLOSED.value}'"),
+        ),
         # Take-next: the list's open entries in priority order.
-        Index("ix_call_list_entries_priority", "call_list_id", "ever_reached", text("balance_cents DESC"),
-              "csed_on", "last_contact_at", "id",
-              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
-        Index("ix_call_list_entries_callbacks", "call_list_id", "callback_at",
-              sqlite_where=text("status = 'open' AND callback_at IS NOT NULL"),
-              postgresql_where=text("status = 'open' AND callback_at IS NOT NULL")),
-        Index("ix_call_list_entries_claims", "claim_expires_at",
-              sqlite_where=text("status = 'claimed'"), postgresql_where=text("status = 'claimed'")),
+        Index(
+            "ix_call_list_entries_priority",
+            "call_list_id",
+            "ever_reached",
+            text("balance_cents DESC"),
+            "csed_on",
+            "last_contact_at",
+            "id",
+            sqlite_where=text(f"status = '{EntryStatus.OPEN.value}'"),
+            postgresql_where=text(f"status = '{EntryStatus.OPEN.value}'"),
+        ),
+        Index(
+            "ix_call_list_entries_callbacks",
+            "call_list_id",
+            "callback_at",
+            sqlite_where=text(f"status = '{EntryStatus.OPEN.value}' AND callback_at IS NOT NULL"),
+            postgresql_where=text(f"status = '{EntryStatus.OPEN.value}' AND callback_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_call_list_entries_claims",
+            "claim_expires_at",
+            sqlite_where=text(f"status = '{EntryStatus.CLAIMED.value}'"),
+            postgresql_where=text(f"status = '{EntryStatus.CLAIMED.value}'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -108,7 +128,7 @@ class CallListEntry(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))  # whose ending escalated it
     reason: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(8), default="open")
+    status: Mapped[str] = mapped_column(String(8), default=EntryStatus.OPEN.value)
     balance_cents: Mapped[int] = mapped_column(BigInteger)
     csed_on: Mapped[dt.date] = mapped_column(Date)
     last_contact_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

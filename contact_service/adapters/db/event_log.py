@@ -30,8 +30,22 @@ APPEND_SQL = """
     ON CONFLICT (dedup_key) DO NOTHING
     RETURNING id
 """
-FIELDS = ("dedup_key", "attempt_id", "call_sid", "kind", "call_status", "answered_by", "digits", "sequence_number",
-          "duration_seconds", "error_code", "sip_code", "detail", "provider_timestamp", "received_at")
+FIELDS = (
+    "dedup_key",
+    "attempt_id",
+    "call_sid",
+    "kind",
+    "call_status",
+    "answered_by",
+    "digits",
+    "sequence_number",
+    "duration_seconds",
+    "error_code",
+    "sip_code",
+    "detail",
+    "provider_timestamp",
+    "received_at",
+)
 
 _TYPED = text(APPEND_SQL).bindparams(
     bindparam("received_at", type_=UTCDateTime),

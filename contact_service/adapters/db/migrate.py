@@ -9,6 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -22,9 +23,16 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+class DatabaseUnreachable(Exception):
+    """The database did not answer (its driver's message is the exception's)."""
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to `revision` (default: the newest)."""
-    command.upgrade(alembic_config(engine), revision)
+    """Bring the schema up to `revision` (default: the newest). Raises DatabaseUnreachable."""
+    try:
+        command.upgrade(alembic_config(engine), revision)
+    except OperationalError as exc:
+        raise DatabaseUnreachable(str(exc.orig)) from exc
 
 
 def downgrade(engine: Engine, revision: str) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -21,7 +23,18 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from contact_service.adapters.db.types import Id, UTCDateTime
+from contact_service.domain.call_outcome import Outcome
 from contact_service.domain.cases import Hold, NoticeStage, TaxpayerType
+from contact_service.domain.script_guard import ScriptKind
+from contact_service.domain.states import (
+    IN_FLIGHT,
+    AttemptState,
+    CampaignCaseState,
+    CampaignStatus,
+    ImportRunStatus,
+    PhoneStatus,
+    sql_in,
+)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -32,8 +45,9 @@ NAMING_CONVENTION = {
 }
 
 
-def _one_of(column: str, values) -> str:  # type: ignore[no-untyped-def]
-    return f"{column} IN ({', '.join(repr(str(value.value if hasattr(value, 'value') else value)) for value in values)})"
+def _one_of(column: str, values: Iterable[StrEnum]) -> str:
+    """A check that `column` holds one of the enum's values (the enum's order is the constraint's order)."""
+    return f"{column} IN ({sql_in(values)})"
 
 
 class Base(DeclarativeBase):
@@ -63,7 +77,7 @@ class PhoneNumber(Base):
     __tablename__ = "phone_numbers"
     __table_args__ = (
         UniqueConstraint("taxpayer_id", "e164", name="uq_phone_numbers_taxpayer_e164"),
-        CheckConstraint("status IN ('active', 'bad')", name="status"),
+        CheckConstraint(_one_of("status", PhoneStatus), name="status"),
         Index("ix_phone_numbers_e164", "e164"),
     )
 
@@ -72,7 +86,7 @@ class PhoneNumber(Base):
     e164: Mapped[str] = mapped_column(String(20))
     zones: Mapped[str] = mapped_column(Text, default="")
     is_primary: Mapped[bool] = mapped_column(Boolean, default=True)
-    status: Mapped[str] = mapped_column(String(8), default="active")
+    status: Mapped[str] = mapped_column(String(8), default=PhoneStatus.ACTIVE.value)
     bad_reason: Mapped[str | None] = mapped_column(String(200))
     marked_bad_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -147,14 +161,14 @@ class ImportRun(Base):
     rows_read: Mapped[int] = mapped_column(default=0)
     rows_imported: Mapped[int] = mapped_column(default=0)
     rows_rejected: Mapped[int] = mapped_column(default=0)
-    status: Mapped[str] = mapped_column(String(32), default="running")
+    status: Mapped[str] = mapped_column(String(32), default=ImportRunStatus.RUNNING.value)
 
 
 class CallScript(Base):
     """An operator-registered script template. Checked by the guard when registered and again before speaking."""
 
     __tablename__ = "call_scripts"
-    __table_args__ = (CheckConstraint("kind IN ('human', 'voicemail')", name="kind"),)
+    __table_args__ = (CheckConstraint(_one_of("kind", ScriptKind), name="kind"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
@@ -169,14 +183,14 @@ class Campaign(Base):
 
     __tablename__ = "campaigns"
     __table_args__ = (
-        CheckConstraint("status IN ('draft', 'running', 'paused', 'cancelled', 'completed')", name="status"),
+        CheckConstraint(_one_of("status", CampaignStatus), name="status"),
         CheckConstraint("calls_per_second > 0", name="calls_per_second_positive"),
         CheckConstraint("max_attempts > 0", name="max_attempts_positive"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[str] = mapped_column(String(16), default=CampaignStatus.DRAFT.value)
     selection: Mapped[str] = mapped_column(Text, default="{}")  # JSON: the case filters
     human_script_id: Mapped[int | None] = mapped_column(ForeignKey("call_scripts.id"))
     voicemail_script_id: Mapped[int | None] = mapped_column(ForeignKey("call_scripts.id"))
@@ -199,11 +213,7 @@ class CampaignCase(Base):
 
     __tablename__ = "campaign_cases"
     __table_args__ = (
-        CheckConstraint(
-            "state IN ('active', 'skipped', 'reached', 'voicemail_left', 'exhausted', 'bad_number', 'cancelled', "
-            "'responded')",
-            name="state",
-        ),
+        CheckConstraint(_one_of("state", CampaignCaseState), name="state"),
         Index("ix_campaign_cases_case_id", "case_id"),
     )
 
@@ -226,23 +236,26 @@ class CallAttempt(Base):
 
     __tablename__ = "call_attempts"
     __table_args__ = (
-        CheckConstraint(
-            "state IN ('planned', 'queued', 'dialing', 'placed', 'ended', 'cancelled', 'skipped')", name="state"
-        ),
-        CheckConstraint(
-            "outcome IS NULL OR outcome IN ('reached', 'voicemail_left', 'no_answer', 'busy', 'failed', 'canceled')",
-            name="outcome",
-        ),
+        CheckConstraint(_one_of("state", AttemptState), name="state"),
+        CheckConstraint(f"outcome IS NULL OR {_one_of('outcome', Outcome)}", name="outcome"),
         UniqueConstraint("campaign_id", "case_id", "attempt_number", name="uq_call_attempts_campaign_case_number"),
         # The caps read a case's recent attempts; the history shows them in order.
         Index("ix_call_attempts_case_dialing", "case_id", "dialing_at"),
         # The dispatcher's queue: planned attempts by due time.
-        Index("ix_call_attempts_due", "due_at", sqlite_where=text("state = 'planned'"),
-              postgresql_where=text("state = 'planned'")),
+        Index(
+            "ix_call_attempts_due",
+            "due_at",
+            sqlite_where=text(f"state = '{AttemptState.PLANNED.value}'"),
+            postgresql_where=text(f"state = '{AttemptState.PLANNED.value}'"),
+        ),
         # The reconciler and the in-progress cap: attempts between the queue and the end of the call.
-        Index("ix_call_attempts_in_flight", "state", "campaign_id",
-              sqlite_where=text("state IN ('queued', 'dialing', 'placed')"),
-              postgresql_where=text("state IN ('queued', 'dialing', 'placed')")),
+        Index(
+            "ix_call_attempts_in_flight",
+            "state",
+            "campaign_id",
+            sqlite_where=text(f"state IN ({sql_in(IN_FLIGHT)})"),
+            postgresql_where=text(f"state IN ({sql_in(IN_FLIGHT)})"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -253,7 +266,7 @@ class CallAttempt(Base):
     to_e164: Mapped[str] = mapped_column(String(20))
     human_script_id: Mapped[int | None] = mapped_column(ForeignKey("call_scripts.id"))
     voicemail_script_id: Mapped[int | None] = mapped_column(ForeignKey("call_scripts.id"))
-    state: Mapped[str] = mapped_column(String(16), default="planned")
+    state: Mapped[str] = mapped_column(String(16), default=AttemptState.PLANNED.value)
     due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     queued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     dial_claim: Mapped[str | None] = mapped_column(String(36))  # which dial job owns the attempt while dialing

@@ -8,10 +8,13 @@ from importlib.metadata import PackageNotFoundError, version
 from flask import Blueprint, Flask, Response, g, jsonify, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as ResponseBase
 
+from contact_service.domain.errors import ServiceError
 from contact_service.services import api_tokens
 from contact_service.web.api.operations import API_PREFIX, ApiError, OperationRegistry
-from contact_service.web.app import container
+from contact_service.web.context import container
+from contact_service.web.errors import service_error_response
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +56,10 @@ def install(app: Flask) -> None:
 
     app.register_blueprint(api)
     app.register_error_handler(ApiError, lambda error: error.response())
+    app.register_error_handler(ServiceError, service_error_response)
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response:  # type: ignore[return]
+    def http_error(error: HTTPException) -> ResponseBase:
         if not request.path.startswith(API_PREFIX + "/"):
             return error.get_response()
         reply = ApiError(error.code or 500, error.description or error.name).response()

@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from flask import g
 from pydantic import AwareDatetime, Field
 
-from contact_service.adapters.db.escalation_models import CallList, CallListEntry
 from contact_service.domain.access import Permission
 from contact_service.domain.call_work import Disposition
-from contact_service.services import call_lists, call_work, case_history
-from contact_service.services.call_lists import CallListError, NotPermitted
-from contact_service.services.call_work import CallbackOutsideWindow, EntryConflict
+from contact_service.domain.states import EntryStatus
+from contact_service.read import call_lists as read_call_lists
+from contact_service.read import cases as read_cases
+from contact_service.read.call_lists import CallListSummary, EntryRow
+from contact_service.read.pages import PageRequest
+from contact_service.use_cases import call_lists as list_actions
 from contact_service.web.api import operation
 from contact_service.web.api.cases import CaseView, EntryView
 from contact_service.web.api.fields import Note, Page, PageQuery
-from contact_service.web.api.operations import ApiError, Schema, field_of
-from contact_service.web.app import container
+from contact_service.web.api.operations import Schema
+from contact_service.web.context import container
 
 TAG = "call lists"
-DispositionName = Literal[tuple(d.value for d in Disposition)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # the type checker reads them as text; pydantic (and the OpenAPI document) as the enums' values
+    DispositionName = str
+    EntryStatusName = str
+else:
+    DispositionName = Literal[tuple(d.value for d in Disposition)]
+    EntryStatusName = Literal[tuple(s.value for s in EntryStatus)]
 
 
 class CallListView(Schema):
@@ -45,7 +52,7 @@ class CallListsView(Schema):
 class EntriesQuery(PageQuery):
     """Which entries: open and claimed by default."""
 
-    status: Literal["open", "claimed", "closed"] | None = None
+    status: EntryStatusName | None = None
 
 
 class EntryPage(Schema):
@@ -77,117 +84,136 @@ class Assignment(Schema):
     representative: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 
 
-def _refused(exc: Exception) -> ApiError:
-    message = str(exc).strip("'\"")
-    if isinstance(exc, NotPermitted):
-        return ApiError(403, message)
-    if isinstance(exc, LookupError):
-        return ApiError(404, message)
-    if isinstance(exc, CallbackOutsideWindow):
-        allowed = exc.next_allowed.isoformat() if exc.next_allowed else None
-        return ApiError(422, message, field_of(message), next_allowed_at=allowed)
-    if isinstance(exc, EntryConflict):
-        return ApiError(409, message)
-    return ApiError(400, message, field_of(message))
+def _entry_view(row: EntryRow) -> EntryView:
+    return EntryView.model_validate(row, from_attributes=True)
 
 
-def _list(session: Any, list_id: int) -> CallList:
-    try:
-        return call_lists.find_list(session, list_id, g.actor)
-    except (LookupError, NotPermitted) as exc:
-        raise _refused(exc) from None
+def _summary_view(summary: CallListSummary) -> CallListView:
+    return CallListView(
+        id=summary.id,
+        segment=summary.segment,
+        title=summary.title,
+        open=summary.counts.open,
+        claimed=summary.counts.claimed,
+        callbacks_due=summary.counts.callbacks_due,
+        assigned=list(summary.assigned),
+    )
 
 
-def _entry_view(session: Any, entry: CallListEntry) -> EntryView:
-    segment = session.get(CallList, entry.call_list_id).segment
-    return EntryView.model_validate(case_history.entry_view(entry, segment))
-
-
-def _summary_view(summary: call_lists.CallListSummary) -> CallListView:
-    return CallListView(id=summary.id, segment=summary.segment, title=summary.title, open=summary.open,
-                        claimed=summary.claimed, callbacks_due=summary.callbacks_due, assigned=list(summary.assigned))
-
-
-@operation("GET", "/call-lists", summary="The call lists with their counts", tag=TAG, permission=Permission.READ,
-           response=CallListsView)
+@operation(
+    "GET",
+    "/call-lists",
+    summary="The call lists with their counts",
+    tag=TAG,
+    permission=Permission.READ,
+    response=CallListsView,
+)
 def list_call_lists() -> CallListsView:
     c = container()
     with c.sessions() as session:
-        found = call_lists.summaries(session, g.actor, c.clock.now())
-        session.commit()
-        return CallListsView(items=[_summary_view(s) for s in found])
+        found = read_call_lists.summaries(session, g.actor, c.clock.now())
+    return CallListsView(items=[_summary_view(s) for s in found])
 
 
-@operation("GET", "/call-lists/{list_id}/entries", summary="A list's cases in the order they are handed out",
-           tag=TAG, permission=Permission.READ, query=EntriesQuery, response=EntryPage)
+@operation(
+    "GET",
+    "/call-lists/{list_id}/entries",
+    summary="A list's cases in the order they are handed out",
+    tag=TAG,
+    permission=Permission.READ,
+    query=EntriesQuery,
+    response=EntryPage,
+)
 def list_entries(list_id: int, query: EntriesQuery) -> EntryPage:
     c = container()
+    status = EntryStatus(query.status) if query.status is not None else None
     with c.sessions() as session:
-        target = _list(session, list_id)
-        rows, total = call_lists.entries(session, target, query.status, query.limit, query.offset, c.clock.now())
-        return EntryPage(items=[_entry_view(session, e) for e in rows],
-                         page=Page(total=total, limit=query.limit, offset=query.offset))
+        page = read_call_lists.entries(
+            session, g.actor, list_id, c.clock.now(), status, PageRequest(query.limit, query.offset)
+        )
+    return EntryPage(
+        items=[_entry_view(e) for e in page.items],
+        page=Page(total=page.total, limit=page.limit, offset=page.offset),
+    )
 
 
-@operation("POST", "/call-lists/{list_id}/take", summary="Take the next case (never the same one twice)",
-           tag=TAG, permission=Permission.WORK_LISTS, response=Taken)
+@operation(
+    "POST",
+    "/call-lists/{list_id}/take",
+    summary="Take the next case (never the same one twice)",
+    tag=TAG,
+    permission=Permission.WORK_LISTS,
+    response=Taken,
+)
 def take_next(list_id: int) -> Taken:
     c = container()
-    limit = c.settings.claim_timeout_minutes
+    limit = dt.timedelta(minutes=c.settings.claim_timeout_minutes)
+    taken = list_actions.take_next_case(c.unit_of_work(), g.actor, list_id, claim_limit=limit)
+    if taken.entry is None:
+        return Taken(entry=None, case=None, reason=taken.reason)
     with c.sessions() as session:
-        target = _list(session, list_id)
-        taken = call_work.take_next(session, target, g.actor, c.clock.now(), dt.timedelta(minutes=limit))
-        if taken.entry is None:
-            return Taken(entry=None, case=None, reason=taken.reason)
-        case = case_history.find_case(session, taken.entry.case_id)
-        return Taken(entry=_entry_view(session, taken.entry),
-                     case=CaseView.model_validate(case_history.summary(session, case)), reason=None)
+        case = read_cases.summary(session, taken.entry.case_id)
+    return Taken(entry=_entry_view(taken.entry), case=CaseView.model_validate(case, from_attributes=True), reason=None)
 
 
-@operation("POST", "/call-list-entries/{entry_id}/disposition", summary="Record how the call ended", tag=TAG,
-           permission=Permission.WORK_LISTS, body=DispositionCreate, response=EntryView, errors=(409, 422))
+@operation(
+    "POST",
+    "/call-list-entries/{entry_id}/disposition",
+    summary="Record how the call ended",
+    tag=TAG,
+    permission=Permission.WORK_LISTS,
+    body=DispositionCreate,
+    response=EntryView,
+    errors=(409, 422),
+)
 def record_disposition(entry_id: int, body: DispositionCreate) -> EntryView:
-    c = container()
-    with c.sessions() as session:
-        try:
-            entry = call_work.record_disposition(session, entry_id, body.disposition, g.actor, c.clock.now(),
-                                                 callback_at=body.callback_at, note=body.note)
-        except (CallListError, NotPermitted, LookupError) as exc:
-            raise _refused(exc) from None
-        return _entry_view(session, entry)
+    row = list_actions.record_disposition(
+        container().unit_of_work(),
+        g.actor,
+        entry_id,
+        body.disposition,
+        callback_at=body.callback_at,
+        note=body.note,
+    )
+    return _entry_view(row)
 
 
-@operation("POST", "/call-list-entries/{entry_id}/release", summary="Give a claimed case back to its list",
-           tag=TAG, permission=Permission.WORK_LISTS, response=EntryView, errors=(409,))
+@operation(
+    "POST",
+    "/call-list-entries/{entry_id}/release",
+    summary="Give a claimed case back to its list",
+    tag=TAG,
+    permission=Permission.WORK_LISTS,
+    response=EntryView,
+    errors=(409,),
+)
 def release(entry_id: int) -> EntryView:
-    c = container()
-    with c.sessions() as session:
-        try:
-            entry = call_work.release(session, entry_id, g.actor, c.clock.now())
-        except (CallListError, NotPermitted, LookupError) as exc:
-            raise _refused(exc) from None
-        return _entry_view(session, entry)
+    return _entry_view(list_actions.release_case(container().unit_of_work(), g.actor, entry_id))
 
 
-@operation("POST", "/call-lists/{list_id}/assign", summary="Let a representative work this list", tag=TAG,
-           permission=Permission.MANAGE_LISTS, body=Assignment, response=CallListsView)
+@operation(
+    "POST",
+    "/call-lists/{list_id}/assign",
+    summary="Let a representative work this list",
+    tag=TAG,
+    permission=Permission.MANAGE_LISTS,
+    body=Assignment,
+    response=CallListsView,
+)
 def assign(list_id: int, body: Assignment) -> CallListsView:
-    return _change_assignment(list_id, body, call_lists.assign)
+    change = list_actions.assign_list(container().unit_of_work(), g.actor, list_id, body.representative)
+    return CallListsView(items=[_summary_view(change.call_list)])
 
 
-@operation("POST", "/call-lists/{list_id}/unassign", summary="Stop a representative working this list", tag=TAG,
-           permission=Permission.MANAGE_LISTS, body=Assignment, response=CallListsView)
+@operation(
+    "POST",
+    "/call-lists/{list_id}/unassign",
+    summary="Stop a representative working this list",
+    tag=TAG,
+    permission=Permission.MANAGE_LISTS,
+    body=Assignment,
+    response=CallListsView,
+)
 def unassign(list_id: int, body: Assignment) -> CallListsView:
-    return _change_assignment(list_id, body, call_lists.unassign)
-
-
-def _change_assignment(list_id: int, body: Assignment, change: Any) -> CallListsView:
-    c = container()
-    with c.sessions() as session:
-        target = _list(session, list_id)
-        try:
-            change(session, target, body.representative, g.actor, c.clock.now())
-        except (CallListError, NotPermitted) as exc:
-            raise _refused(exc) from None
-        found = call_lists.summaries(session, g.actor, c.clock.now())
-        return CallListsView(items=[_summary_view(s) for s in found if s.id == target.id])
+    change = list_actions.unassign_list(container().unit_of_work(), g.actor, list_id, body.representative)
+    return CallListsView(items=[_summary_view(change.call_list)])

@@ -3,28 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from flask import g
 from pydantic import Field
-from sqlalchemy import func, select
 
-from contact_service.adapters.db.models import Campaign
 from contact_service.domain.access import Permission
 from contact_service.domain.cases import NoticeStage, TaxpayerType
-from contact_service.services import audit, campaign_launch, campaigns
-from contact_service.services.campaign_launch import CampaignStateError, CaseSelection, Preview
-from contact_service.services.campaigns import CampaignError, CampaignSpec
+from contact_service.domain.states import CampaignStatus
+from contact_service.read import campaigns as read_campaigns
+from contact_service.read.campaigns import CampaignRow
+from contact_service.read.pages import PageRequest
+from contact_service.use_cases import campaigns as use_cases
+from contact_service.use_cases.campaigns import CampaignSpec, CaseSelection, Preview
 from contact_service.web.api import operation
 from contact_service.web.api.fields import Page, PageQuery, ShortText
-from contact_service.web.api.operations import ApiError, Schema, field_of
-from contact_service.web.app import container
+from contact_service.web.api.operations import Schema
+from contact_service.web.context import container
 
 TAG = "campaigns"
-TaxpayerTypeName = Literal[tuple(t.value for t in TaxpayerType)]  # type: ignore[valid-type]
-StageName = Literal[tuple(s.value for s in NoticeStage)]  # type: ignore[valid-type]
-RetryOutcome = Literal["busy", "no_answer", "failed", "canceled", "voicemail_left"]
-CampaignStatusName = Literal["draft", "running", "paused", "cancelled", "completed"]
+if TYPE_CHECKING:  # the type checker reads them as text; pydantic (and the OpenAPI document) as the enums' values
+    RetryOutcome = str
+    TaxpayerTypeName = str
+    StageName = str
+    CampaignStatusName = str
+else:
+    RetryOutcome = Literal["busy", "no_answer", "failed", "canceled", "voicemail_left"]
+    TaxpayerTypeName = Literal[tuple(t.value for t in TaxpayerType)]
+    StageName = Literal[tuple(s.value for s in NoticeStage)]
+    CampaignStatusName = Literal[tuple(s.value for s in CampaignStatus)]
 
 
 class SelectionBody(Schema):
@@ -101,128 +108,152 @@ class PreviewView(Schema):
     delayed_by_frequency_cap: int
 
 
-def _view(campaign: Campaign) -> CampaignView:
+def _view(campaign: CampaignRow) -> CampaignView:
     return CampaignView.model_validate(campaign, from_attributes=True)
 
 
 def _preview(result: Preview) -> PreviewView:
-    return PreviewView(selected=result.selected, planned=result.planned, skipped=dict(result.skipped),
-                       delayed_by_frequency_cap=result.delayed_by_frequency_cap)
+    return PreviewView(
+        selected=result.selected,
+        planned=result.planned,
+        skipped=dict(result.skipped),
+        delayed_by_frequency_cap=result.delayed_by_frequency_cap,
+    )
 
 
-def _refused(exc: Exception) -> ApiError:
-    if isinstance(exc, LookupError):
-        return ApiError(404, str(exc).strip("'\""))
-    if isinstance(exc, CampaignStateError):
-        return ApiError(409, str(exc))
-    message = str(exc)
-    return ApiError(409 if "already exists" in message else 400, message, field_of(message))
-
-
-@operation("GET", "/campaigns", summary="List campaigns, newest first", tag=TAG, permission=Permission.READ,
-           query=CampaignsQuery, response=CampaignPage)
+@operation(
+    "GET",
+    "/campaigns",
+    summary="List campaigns, newest first",
+    tag=TAG,
+    permission=Permission.READ,
+    query=CampaignsQuery,
+    response=CampaignPage,
+)
 def list_campaigns(query: CampaignsQuery) -> CampaignPage:
+    status = CampaignStatus(query.status) if query.status else None
     with container().sessions() as session:
-        where = [Campaign.status == query.status] if query.status else []
-        total = session.scalar(select(func.count()).select_from(Campaign).where(*where)) or 0
-        rows = session.scalars(select(Campaign).where(*where).order_by(Campaign.id.desc())
-                               .limit(query.limit).offset(query.offset))
-        return CampaignPage(items=[_view(c) for c in rows],
-                            page=Page(total=total, limit=query.limit, offset=query.offset))
+        found = read_campaigns.list_campaigns(session, status, PageRequest(query.limit, query.offset))
+    return CampaignPage(
+        items=[_view(c) for c in found.items], page=Page(total=found.total, limit=found.limit, offset=found.offset)
+    )
 
 
-@operation("POST", "/campaigns", summary="Create a draft campaign", tag=TAG, permission=Permission.RUN_CAMPAIGNS,
-           body=CampaignCreate, response=CampaignView, status=201, errors=(409,))
+@operation(
+    "POST",
+    "/campaigns",
+    summary="Create a draft campaign",
+    tag=TAG,
+    permission=Permission.RUN_CAMPAIGNS,
+    body=CampaignCreate,
+    response=CampaignView,
+    status=201,
+    errors=(409,),
+)
 def create_campaign(body: CampaignCreate) -> CampaignView:
     c = container()
     selection = CaseSelection(
-        taxpayer_types=tuple(body.selection.taxpayer_types), notice_stages=tuple(body.selection.notice_stages),
-        states=tuple(s.upper() for s in body.selection.states), balance_min_cents=body.selection.balance_min_cents,
-        balance_max_cents=body.selection.balance_max_cents, case_numbers=tuple(body.selection.case_numbers),
+        taxpayer_types=tuple(body.selection.taxpayer_types),
+        notice_stages=tuple(body.selection.notice_stages),
+        states=tuple(s.upper() for s in body.selection.states),
+        balance_min_cents=body.selection.balance_min_cents,
+        balance_max_cents=body.selection.balance_max_cents,
+        case_numbers=tuple(body.selection.case_numbers),
     )
-    spec = CampaignSpec(name=body.name, selection=selection, human_script=body.human_script,
-                        voicemail_script=body.voicemail_script, calls_per_second=body.calls_per_second,
-                        max_attempts=body.max_attempts, retry_minutes=dict(body.retry_minutes) or None)
-    with c.sessions() as session:
-        try:
-            created = campaigns.create_campaign(session, spec, g.actor.name, c.settings, c.clock.now())
-        except CampaignError as exc:
-            raise _refused(exc) from None
-        audit.record(session, g.actor, "campaign_created", "campaign", created.id, c.clock.now(), name=created.name)
-        session.commit()
-        return _view(created)
+    spec = CampaignSpec(
+        name=body.name,
+        selection=selection,
+        human_script=body.human_script,
+        voicemail_script=body.voicemail_script,
+        calls_per_second=body.calls_per_second,
+        max_attempts=body.max_attempts,
+        retry_minutes=dict(body.retry_minutes) or None,
+    )
+    return _view(use_cases.create_campaign(c.unit_of_work(), g.actor, spec, defaults=c.settings))
 
 
-@operation("GET", "/campaigns/{campaign_id}", summary="A campaign's status and counts", tag=TAG,
-           permission=Permission.READ, response=CampaignStatusView)
+@operation(
+    "GET",
+    "/campaigns/{campaign_id}",
+    summary="A campaign's status and counts",
+    tag=TAG,
+    permission=Permission.READ,
+    response=CampaignStatusView,
+)
 def campaign_status(campaign_id: int) -> CampaignStatusView:
     with container().sessions() as session:
-        try:
-            status = campaigns.campaign_status(session, campaign_id)
-        except LookupError as exc:
-            raise _refused(exc) from None
-        return CampaignStatusView(
-            campaign=_view(status.campaign), progress=round(status.progress, 4),
-            attempts_by_state=status.attempts_by_state, attempts_by_outcome=status.attempts_by_outcome,
-            cases_by_state=status.cases_by_state, skipped_by_reason=status.skipped_by_reason,
-        )
+        status = read_campaigns.campaign_progress(session, campaign_id)
+    return CampaignStatusView(
+        campaign=_view(status.campaign),
+        progress=round(status.progress, 4),
+        attempts_by_state=dict(status.attempts_by_state),
+        attempts_by_outcome=dict(status.attempts_by_outcome),
+        cases_by_state=dict(status.cases_by_state),
+        skipped_by_reason=dict(status.skipped_by_reason),
+    )
 
 
-@operation("POST", "/campaigns/{campaign_id}/preview", summary="Count what launching would call and skip",
-           tag=TAG, permission=Permission.READ, response=PreviewView)
+@operation(
+    "POST",
+    "/campaigns/{campaign_id}/preview",
+    summary="Count what launching would call and skip",
+    tag=TAG,
+    permission=Permission.READ,
+    response=PreviewView,
+)
 def preview_campaign(campaign_id: int) -> PreviewView:
     c = container()
-    with c.sessions() as session:
-        found = session.get(Campaign, campaign_id)
-        if found is None:
-            raise ApiError(404, f"no campaign {campaign_id}")
-        result = campaign_launch.preview(session, CaseSelection.from_json(found.selection), c.contact_policy,
-                                         c.clock.now())
-        session.rollback()
-        return _preview(result)
+    return _preview(use_cases.preview_campaign(c.unit_of_work(), g.actor, campaign_id, policy=c.contact_policy).counts)
 
 
-@operation("POST", "/campaigns/{campaign_id}/launch", summary="Plan every eligible case's first call and start",
-           tag=TAG, permission=Permission.RUN_CAMPAIGNS, response=PreviewView, errors=(409,))
+@operation(
+    "POST",
+    "/campaigns/{campaign_id}/launch",
+    summary="Plan every eligible case's first call and start",
+    tag=TAG,
+    permission=Permission.RUN_CAMPAIGNS,
+    response=PreviewView,
+    errors=(409,),
+)
 def launch_campaign(campaign_id: int) -> PreviewView:
     c = container()
-    with c.sessions() as session:
-        try:
-            result = campaign_launch.launch(session, campaign_id, c.contact_policy, c.clock.now())
-        except (LookupError, CampaignStateError) as exc:
-            raise _refused(exc) from None
-        audit.record(session, g.actor, "campaign_launched", "campaign", campaign_id, c.clock.now(),
-                     planned=result.planned)
-        session.commit()
-        return _preview(result)
+    return _preview(use_cases.launch_campaign(c.unit_of_work(), g.actor, campaign_id, policy=c.contact_policy).counts)
 
 
-def _transition(campaign_id: int, action: str) -> CampaignView:
-    c = container()
-    change = {"pause": campaigns.pause, "resume": campaigns.resume, "cancel": campaigns.cancel}[action]
-    with c.sessions() as session:
-        try:
-            changed = change(session, campaign_id, c.clock.now())
-        except (LookupError, CampaignStateError) as exc:
-            raise _refused(exc) from None
-        audit.record(session, g.actor, f"campaign_{action}", "campaign", campaign_id, c.clock.now())
-        session.commit()
-        return _view(changed)
-
-
-@operation("POST", "/campaigns/{campaign_id}/pause", summary="Stop placing calls (calls under way finish)",
-           tag=TAG, permission=Permission.RUN_CAMPAIGNS, response=CampaignView, errors=(409,))
+@operation(
+    "POST",
+    "/campaigns/{campaign_id}/pause",
+    summary="Stop placing calls (calls under way finish)",
+    tag=TAG,
+    permission=Permission.RUN_CAMPAIGNS,
+    response=CampaignView,
+    errors=(409,),
+)
 def pause_campaign(campaign_id: int) -> CampaignView:
-    return _transition(campaign_id, "pause")
+    return _view(use_cases.pause_campaign(container().unit_of_work(), g.actor, campaign_id))
 
 
-@operation("POST", "/campaigns/{campaign_id}/resume", summary="Start placing calls again", tag=TAG,
-           permission=Permission.RUN_CAMPAIGNS, response=CampaignView, errors=(409,))
+@operation(
+    "POST",
+    "/campaigns/{campaign_id}/resume",
+    summary="Start placing calls again",
+    tag=TAG,
+    permission=Permission.RUN_CAMPAIGNS,
+    response=CampaignView,
+    errors=(409,),
+)
 def resume_campaign(campaign_id: int) -> CampaignView:
-    return _transition(campaign_id, "resume")
+    return _view(use_cases.resume_campaign(container().unit_of_work(), g.actor, campaign_id))
 
 
-@operation("POST", "/campaigns/{campaign_id}/cancel", summary="End the campaign; calls not yet placed are cancelled",
-           tag=TAG, permission=Permission.RUN_CAMPAIGNS, response=CampaignView, errors=(409,))
+@operation(
+    "POST",
+    "/campaigns/{campaign_id}/cancel",
+    summary="End the campaign; calls not yet placed are cancelled",
+    tag=TAG,
+    permission=Permission.RUN_CAMPAIGNS,
+    response=CampaignView,
+    errors=(409,),
+)
 def cancel_campaign(campaign_id: int) -> CampaignView:
-    return _transition(campaign_id, "cancel")
+    return _view(use_cases.cancel_campaign(container().unit_of_work(), g.actor, campaign_id))

@@ -1,23 +1,32 @@
-"""Case endpoints: the case, its contact history, recording a response, enforcement recommendations."""
+"""Case endpoints: the case, its contact history, recording a response, enforcement recommendations.
+
+Views are built from the read side (`contact_service.read.cases`); the one action goes through its use case.
+A refusal (no such case, a bad field) is a typed error the API's handler renders."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from flask import g
 from pydantic import AwareDatetime
 
 from contact_service.domain.access import Permission
 from contact_service.domain.escalation import ResponseKind
-from contact_service.services import case_history, enforcement_advice, responses
+from contact_service.read import cases as read_cases
+from contact_service.read import enforcement as read_enforcement
+from contact_service.read.pages import PageRequest
+from contact_service.use_cases import cases as case_actions
 from contact_service.web.api import operation
 from contact_service.web.api.fields import Note, Page, PageQuery
-from contact_service.web.api.operations import ApiError, Schema, field_of
-from contact_service.web.app import container
+from contact_service.web.api.operations import Schema
+from contact_service.web.context import container
 
 TAG = "cases"
-ResponseKindName = Literal[tuple(k.value for k in ResponseKind)]  # type: ignore[valid-type]
+if TYPE_CHECKING:
+    ResponseKindName = str
+else:  # the document lists the kinds, from the one enum
+    ResponseKindName = Literal[tuple(k.value for k in ResponseKind)]
 
 
 class PhoneView(Schema):
@@ -150,64 +159,77 @@ class ReviewPage(Schema):
     page: Page
 
 
-def _case(session: Any, case_id: int) -> Any:
-    try:
-        return case_history.find_case(session, case_id)
-    except LookupError:
-        raise ApiError(404, f"no case {case_id}") from None
-
-
-def _response_view(row: Any) -> ResponseView:
-    return ResponseView(id=row.id, kind=row.kind, responded_at=row.responded_at, recorded_by=row.recorded_by,
-                        needs_review=row.needs_review, note=row.note)
-
-
 @operation("GET", "/cases/{case_id}", summary="A case", tag=TAG, permission=Permission.READ, response=CaseView)
 def get_case(case_id: int) -> CaseView:
     with container().sessions() as session:
-        return CaseView.model_validate(case_history.summary(session, _case(session, case_id)))
+        return CaseView.model_validate(read_cases.summary(session, case_id), from_attributes=True)
 
 
-@operation("GET", "/cases/{case_id}/history", summary="A case's whole contact history", tag=TAG,
-           permission=Permission.READ, response=HistoryView)
+@operation(
+    "GET",
+    "/cases/{case_id}/history",
+    summary="A case's whole contact history",
+    tag=TAG,
+    permission=Permission.READ,
+    response=HistoryView,
+)
 def get_history(case_id: int) -> HistoryView:
     with container().sessions() as session:
-        case = _case(session, case_id)
-        return HistoryView.model_validate({"case": case_history.summary(session, case),
-                                           **case_history.contact_history(session, case.id)})
+        return HistoryView.model_validate(read_cases.history(session, case_id), from_attributes=True)
 
 
-@operation("POST", "/cases/{case_id}/responses", summary="Record a response (stops automated calls at once)",
-           tag=TAG, permission=Permission.RECORD_RESPONSES, body=ResponseCreate, response=ResponseView, status=201)
+@operation(
+    "POST",
+    "/cases/{case_id}/responses",
+    summary="Record a response (stops automated calls at once)",
+    tag=TAG,
+    permission=Permission.RECORD_RESPONSES,
+    body=ResponseCreate,
+    response=ResponseView,
+    status=201,
+)
 def record_response(case_id: int, body: ResponseCreate) -> ResponseView:
-    c = container()
-    with c.sessions() as session:
-        _case(session, case_id)
-        try:
-            response_id = responses.record_response(session, case_id, body.kind, body.responded_at, g.actor,
-                                                    c.clock.now(), body.note)
-        except responses.ResponseError as exc:
-            raise ApiError(400, str(exc), field_of(str(exc))) from None
-        from contact_service.adapters.db.escalation_models import CaseResponse
-
-        return _response_view(session.get(CaseResponse, response_id))
+    recorded = case_actions.record_response(
+        container().unit_of_work(), g.actor, case_id, body.kind, body.responded_at, body.note
+    )
+    return ResponseView.model_validate(recorded, from_attributes=True)
 
 
-@operation("GET", "/cases/{case_id}/enforcement", summary="Enforcement recommendations (never executed)", tag=TAG,
-           permission=Permission.READ, response=EnforcementView)
+@operation(
+    "GET",
+    "/cases/{case_id}/enforcement",
+    summary="Enforcement recommendations (never executed)",
+    tag=TAG,
+    permission=Permission.READ,
+    response=EnforcementView,
+)
 def get_enforcement(case_id: int) -> EnforcementView:
     c = container()
-    today = c.clock.now().date()
     with c.sessions() as session:
-        found = enforcement_advice.recommendations(session, _case(session, case_id), c.enforcement_thresholds, today)
-    return EnforcementView(case_id=case_id, as_of=today, recommendations=[
-        RecommendationView(action=r.action.value, qualifies=r.qualifies, reasons=list(r.reasons)) for r in found])
+        advice = read_enforcement.advice(session, case_id, c.enforcement_thresholds, c.clock.now().date())
+    return EnforcementView(
+        case_id=advice.case_id,
+        as_of=advice.as_of,
+        recommendations=[
+            RecommendationView(action=r.action.value, qualifies=r.qualifies, reasons=list(r.reasons))
+            for r in advice.recommendations
+        ],
+    )
 
 
-@operation("GET", "/responses/review", summary="Responses to review: one caller number matched several cases",
-           tag=TAG, permission=Permission.READ, query=PageQuery, response=ReviewPage)
+@operation(
+    "GET",
+    "/responses/review",
+    summary="Responses to review: one caller number matched several cases",
+    tag=TAG,
+    permission=Permission.READ,
+    query=PageQuery,
+    response=ReviewPage,
+)
 def responses_to_review(query: PageQuery) -> ReviewPage:
     with container().sessions() as session:
-        rows, total = responses.needing_review(session, query.limit, query.offset)
-        return ReviewPage(items=[_response_view(r) for r in rows],
-                          page=Page(total=total, limit=query.limit, offset=query.offset))
+        page = read_cases.responses_needing_review(session, PageRequest(query.limit, query.offset))
+    return ReviewPage(
+        items=[ResponseView.model_validate(r, from_attributes=True) for r in page.items],
+        page=Page(total=page.total, limit=page.limit, offset=page.offset),
+    )

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from contact_service.web.api.operations import API_PREFIX, MAX_ID, Operation, _PATH_PARAM
+from contact_service.web.api.operations import _PATH_PARAM, API_PREFIX, MAX_ID, Operation
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -25,9 +25,16 @@ ERROR_SCHEMA = {
         }
     },
 }
-REASONS = {200: "OK", 201: "Created", 400: "Bad input: the message names the field", 401: "No valid bearer token",
-           403: "The token's role may not do this", 404: "Not found", 409: "Conflicts with the current state",
-           422: "Not allowed by the contact rules (see next_allowed_at)"}
+REASONS = {
+    200: "OK",
+    201: "Created",
+    400: "Bad input: the message names the field",
+    401: "No valid bearer token",
+    403: "The token's role may not do this",
+    404: "Not found",
+    409: "Conflicts with the current state",
+    422: "Not allowed by the contact rules (see next_allowed_at)",
+}
 
 
 def document(operations: list[Operation], version: str) -> dict[str, Any]:
@@ -36,8 +43,10 @@ def document(operations: list[Operation], version: str) -> dict[str, Any]:
     for op in operations:
         models.update(m for m in (op.body, op.response) if m is not None)
     ordered = sorted(models, key=lambda m: m.__name__)
-    refs, defs = models_json_schema([(m, "validation" if _is_request(m, operations) else "serialization")
-                                     for m in ordered], ref_template="#/components/schemas/{model}")
+    refs, defs = models_json_schema(
+        [(m, "validation" if _is_request(m, operations) else "serialization") for m in ordered],
+        ref_template="#/components/schemas/{model}",
+    )
     schemas = dict(defs.get("$defs", {}))
     schemas["Error"] = ERROR_SCHEMA
     paths: dict[str, dict[str, Any]] = {}
@@ -45,10 +54,13 @@ def document(operations: list[Operation], version: str) -> dict[str, Any]:
         paths.setdefault(API_PREFIX + op.path, {})[op.method.lower()] = _operation(op, refs)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "contact_service API", "version": version,
-                 "description": "Campaigns, cases, responses, call lists and enforcement recommendations. "
-                                "Every request needs `Authorization: Bearer <token>` (`contact-service tokens "
-                                "create`); each token carries a role."},
+        "info": {
+            "title": "contact_service API",
+            "version": version,
+            "description": "Campaigns, cases, responses, call lists and enforcement recommendations. "
+            "Every request needs `Authorization: Bearer <token>` (`contact-service tokens "
+            "create`); each token carries a role.",
+        },
         "paths": paths,
         "components": {
             "schemas": schemas,
@@ -73,33 +85,43 @@ def _without_null(prop: dict[str, Any]) -> dict[str, Any]:
 
 
 def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
-    mode = lambda model: "validation" if model is op.body else "serialization"  # noqa: E731
+
+    def mode(model: type[Any]) -> str:
+        return "validation" if model is op.body else "serialization"
+
     parameters: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True,
-         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+        {"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
         for name in _PATH_PARAM.findall(op.path)
     ]
     if op.query is not None:
         schema = op.query.model_json_schema()
         for name, prop in schema.get("properties", {}).items():
             prop = _without_null({key: value for key, value in prop.items() if key != "title"})
-            parameters.append({"name": name, "in": "query", "required": name in schema.get("required", []),
-                               "schema": prop})
+            parameters.append(
+                {"name": name, "in": "query", "required": name in schema.get("required", []), "schema": prop}
+            )
     responses: dict[str, Any] = {}
     success: dict[str, Any] = {"description": REASONS.get(op.status, "OK")}
     if op.response is not None:
         success["content"] = {"application/json": {"schema": refs[(op.response, mode(op.response))]}}
     responses[str(op.status)] = success
     for code in op.errors:
-        responses[str(code)] = {"description": REASONS[code],
-                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        responses[str(code)] = {
+            "description": REASONS[code],
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
     body: dict[str, Any] = {
         "operationId": f"{op.method.lower()}_{op.path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}",
-        "summary": op.summary, "tags": [op.tag], "parameters": parameters, "responses": responses,
+        "summary": op.summary,
+        "tags": [op.tag],
+        "parameters": parameters,
+        "responses": responses,
     }
     if op.body is not None:
-        body["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": refs[(op.body, "validation")]}}}
+        body["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
+        }
     if op.permission is not None:
         body["description"] = f"Requires the `{op.permission.value}` permission."
     return body

@@ -17,6 +17,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from contact_service.domain.access import Permission
+from contact_service.web.errors import error_response
 
 API_PREFIX = "/api/v1"
 MAX_ID = 2**63 - 1
@@ -24,7 +25,8 @@ _PATH_PARAM = re.compile(r"\{(\w+)\}")
 
 
 class ApiError(Exception):
-    """An error the API reports as JSON: status, message, and the field at fault if there is one."""
+    """A protocol-level refusal (no token, a body that is not the declared JSON): status, message, field.
+    Refusals of the service itself are typed errors (domain.errors), mapped in web.errors."""
 
     def __init__(self, status: int, message: str, field: str | None = None, **extra: Any) -> None:
         super().__init__(message)
@@ -32,19 +34,7 @@ class ApiError(Exception):
 
     def response(self) -> Response:
         """The JSON error response."""
-        body: dict[str, Any] = {"status": self.status, "message": self.message, "field": self.field}
-        body.update(self.extra)
-        reply = jsonify({"error": body})
-        reply.status_code = self.status
-        if self.status == 401:
-            reply.headers["WWW-Authenticate"] = 'Bearer realm="contact_service"'
-        return reply
-
-
-def field_of(message: str) -> str | None:
-    """The field a service error names ("name: ..." or "retry_minutes.busy: ...")."""
-    match = re.match(r"^([a-z_][a-z0-9_.]*)\s*:", message)
-    return match.group(1) if match else None
+        return error_response(self.status, self.message, self.field, **self.extra)
 
 
 class Schema(BaseModel):
@@ -76,15 +66,26 @@ class OperationRegistry:
         self.blueprint = blueprint
         self.operations: list[Operation] = []
 
-    def __call__(self, method: str, path: str, *, summary: str, tag: str, permission: Permission | None,
-                 body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
-                 response: type[BaseModel] | None = None, status: int = 200,
-                 errors: tuple[int, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def __call__(
+        self,
+        method: str,
+        path: str,
+        *,
+        summary: str,
+        tag: str,
+        permission: Permission | None,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        response: type[BaseModel] | None = None,
+        status: int = 200,
+        errors: tuple[int, ...] = (),
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Declare an operation; the decorated function takes the path parameters, `body`, `query`."""
         path_params = _PATH_PARAM.findall(path)
         codes = {400, 401, 403, *errors} | ({404} if path_params else set())
-        operation = Operation(method.upper(), path, summary, permission, body, query, response, status, tag,
-                              tuple(sorted(codes)))
+        operation = Operation(
+            method.upper(), path, summary, permission, body, query, response, status, tag, tuple(sorted(codes))
+        )
         self.operations.append(operation)
 
         def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:

@@ -64,7 +64,11 @@ def test_each_persona_produces_twilios_status_callbacks(
     assert last.get("AnsweredBy") == answered_by
     for hit in hits:
         form = hit.form
-        assert (form["CallSid"], form["AccountSid"], form["ApiVersion"]) == (sid, sim.engine.config.account_sid, "2010-04-01")
+        assert (form["CallSid"], form["AccountSid"], form["ApiVersion"]) == (
+            sid,
+            sim.engine.config.account_sid,
+            "2010-04-01",
+        )
         assert (form["To"], form["Called"], form["From"], form["Caller"]) == (to, to, FROM, FROM)
         assert (form["Direction"], form["CallbackSource"]) == ("outbound-api", "call-progress-events")
         assert dt.datetime.strptime(form["Timestamp"], "%a, %d %b %Y %H:%M:%S %z")
@@ -80,17 +84,24 @@ def test_each_persona_produces_twilios_status_callbacks(
     assert client.calls(sid).fetch().status == sequence[-1]
 
 
-def test_only_the_final_callback_is_sent_by_default(client: Client, receiver: WebhookReceiver, sim: SimulatorServer) -> None:
+def test_only_the_final_callback_is_sent_by_default(
+    client: Client, receiver: WebhookReceiver, sim: SimulatorServer
+) -> None:
     sim.configure(fixed={"+12025550151": "human"})
     client.calls.create(
-        to="+12025550151", from_=FROM, url=f"{receiver.url}/voice?attempt=1", status_callback=f"{receiver.url}/status?attempt=1"
+        to="+12025550151",
+        from_=FROM,
+        url=f"{receiver.url}/voice?attempt=1",
+        status_callback=f"{receiver.url}/status?attempt=1",
     )
     assert sim.wait_until_idle(15)
     assert statuses(receiver) == ["completed"]
     assert final(receiver)["SequenceNumber"] == "0"
 
 
-def test_a_human_hears_the_message_and_presses_nothing(client: Client, receiver: WebhookReceiver, sim: SimulatorServer) -> None:
+def test_a_human_hears_the_message_and_presses_nothing(
+    client: Client, receiver: WebhookReceiver, sim: SimulatorServer
+) -> None:
     sim.configure(fixed={"+12025550152": "human"})
     sid = place(client, receiver, "+12025550152")
     assert sim.wait_until_idle(15)
@@ -103,7 +114,9 @@ def test_a_human_hears_the_message_and_presses_nothing(client: Client, receiver:
     assert record["documents"][0]["status_code"] == 200
 
 
-def test_key_1_repeats_the_message_then_nothing(client: Client, receiver: WebhookReceiver, sim: SimulatorServer) -> None:
+def test_key_1_repeats_the_message_then_nothing(
+    client: Client, receiver: WebhookReceiver, sim: SimulatorServer
+) -> None:
     sim.configure(fixed={"+12025550153": "human-press-1"})
     sid = place(client, receiver, "+12025550153")
     assert sim.wait_until_idle(15)
@@ -273,9 +286,13 @@ def test_status_callbacks_by_get_are_signed_over_the_full_url(
     assert statuses(receiver) == ["initiated", "ringing", "busy"]  # the receiver validated each signature
 
 
-def test_calls_beyond_the_cps_limit_wait_in_the_queue(client: Client, receiver: WebhookReceiver, sim: SimulatorServer) -> None:
+def test_calls_beyond_the_cps_limit_wait_in_the_queue(
+    client: Client, receiver: WebhookReceiver, sim: SimulatorServer
+) -> None:
     sim.configure(cps=5, mix={"busy": 1})
-    sids = [client.calls.create(to=f"+1202555{n:04d}", from_=FROM, url=f"{receiver.url}/voice").sid for n in range(500, 520)]
+    sids = [
+        client.calls.create(to=f"+1202555{n:04d}", from_=FROM, url=f"{receiver.url}/voice").sid for n in range(500, 520)
+    ]
     assert client.calls(sids[-1]).fetch().status == "queued"
     assert sim.wait_until_idle(20)
     starts = sorted(dt.datetime.fromisoformat(sim.call(sid)["start_time"]) for sid in sids)
@@ -303,7 +320,9 @@ def test_speed_compresses_simulated_time(client: Client, receiver: WebhookReceiv
 def test_control_api_over_http(sim: SimulatorServer, client: Client, receiver: WebhookReceiver) -> None:
     config = sim.engine.config
     auth = (config.account_sid, config.auth_token)
-    changed = requests.post(f"{sim.url}/_sim/config", json={"fixed": {"+12025550167": ["busy", "human"]}}, auth=auth, timeout=5)
+    changed = requests.post(
+        f"{sim.url}/_sim/config", json={"fixed": {"+12025550167": ["busy", "human"]}}, auth=auth, timeout=5
+    )
     assert changed.status_code == 200 and changed.json()["fixed"] == {"+12025550167": ["busy", "human"]}
     refused = requests.post(f"{sim.url}/_sim/config", json={"cps": -1}, auth=auth, timeout=5)
     assert refused.status_code == 400 and "cps" in refused.json()["error"]
@@ -311,7 +330,9 @@ def test_control_api_over_http(sim: SimulatorServer, client: Client, receiver: W
     first = place(client, receiver, "+12025550167", attempt="1")
     assert sim.wait_until_idle(10)
     second = place(client, receiver, "+12025550167", attempt="2")
-    listed = requests.get(f"{sim.url}/_sim/calls", params={"To": "+12025550167", "active": "true"}, auth=auth, timeout=5)
+    listed = requests.get(
+        f"{sim.url}/_sim/calls", params={"To": "+12025550167", "active": "true"}, auth=auth, timeout=5
+    )
     assert [call["sid"] for call in listed.json()["calls"]] in ([second], [])
     assert sim.wait_until_idle(15)
     records = requests.get(f"{sim.url}/_sim/calls", params={"To": "+12025550167"}, auth=auth, timeout=5).json()["calls"]
@@ -328,16 +349,22 @@ def test_control_api_over_http(sim: SimulatorServer, client: Client, receiver: W
     assert sim.calls() == [] and sim.stats()["calls"] == 0
 
 
-def test_retention_keeps_the_newest_finished_calls(client: Client, receiver: WebhookReceiver, sim: SimulatorServer) -> None:
+def test_retention_keeps_the_newest_finished_calls(
+    client: Client, receiver: WebhookReceiver, sim: SimulatorServer
+) -> None:
     sim.configure(retain_calls=3, mix={"busy": 1})
-    sids = [client.calls.create(to=f"+1202555{n:04d}", from_=FROM, url=f"{receiver.url}/voice").sid for n in range(600, 606)]
+    sids = [
+        client.calls.create(to=f"+1202555{n:04d}", from_=FROM, url=f"{receiver.url}/voice").sid for n in range(600, 606)
+    ]
     assert sim.wait_until_idle(10)
     assert len(sim.calls()) == 3
     assert sim.stats()["calls"] == 6 and sim.stats()["by_status"] == {"busy": 6}
     assert {record["sid"] for record in sim.calls()} <= set(sids)
 
 
-def test_a_slow_status_endpoint_holds_up_no_other_call(client: Client, receiver: WebhookReceiver, sim: SimulatorServer) -> None:
+def test_a_slow_status_endpoint_holds_up_no_other_call(
+    client: Client, receiver: WebhookReceiver, sim: SimulatorServer
+) -> None:
     sim.configure(mix={"busy": 1}, webhook_timeout=0.3)
     slow = client.calls.create(
         to="+12025550170", from_=FROM, url=f"{receiver.url}/voice", status_callback=f"{receiver.url}/slow?attempt=s",
@@ -357,7 +384,7 @@ def test_a_slow_status_endpoint_holds_up_no_other_call(client: Client, receiver:
 
 
 def test_timestamps_come_from_the_injected_clock(receiver: WebhookReceiver) -> None:
-    from contact_service.adapters.clock import FixedClock
+    from contact_service.clock import FixedClock
     from contact_service.simulator import SimulatorConfig
     from tests.integration.simulator.receiver import DEFAULTS
 

@@ -28,7 +28,12 @@ def test_create_returns_a_queued_call_resource(client: Client, receiver: Webhook
     call = create(client, receiver, "+12025550101")
     assert call.sid.startswith("CA") and len(call.sid) == 34
     assert call.status == "queued"
-    assert (call.to, call._from, call.direction, call.api_version) == ("+12025550101", FROM, "outbound-api", "2010-04-01")
+    assert (call.to, call._from, call.direction, call.api_version) == (
+        "+12025550101",
+        FROM,
+        "outbound-api",
+        "2010-04-01",
+    )
     assert call.account_sid == sim.engine.config.account_sid
     assert isinstance(call.date_created, dt.datetime)
     assert call.start_time is None and call.duration is None and call.answered_by is None

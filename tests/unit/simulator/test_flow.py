@@ -27,7 +27,7 @@ class FakeHost:
         self.documents = documents
         self.fetched: list[tuple[Fetch, dict[str, str]]] = []
         self.pending: list[tuple[float, int, Step]] = []
-        self.ended_with: tuple[int, str] | None | str = "running"
+        self.ended_with: tuple[int, str] | str | None = "running"
         self.silences = 0
         self.elapsed = 0.0
 
@@ -64,7 +64,9 @@ def make_call(persona: str = "human") -> Call:
     return call
 
 
-def play(documents: dict[str, str | tuple[int, str]], persona: str = "human", first: Step | None = None) -> tuple[Call, FakeHost]:
+def play(
+    documents: dict[str, str | tuple[int, str]], persona: str = "human", first: Step | None = None
+) -> tuple[Call, FakeHost]:
     """Run a call's document to its end, firing each scheduled step in turn."""
     host, call = FakeHost(documents), make_call(persona)
     flow = CallFlow(host)
@@ -77,14 +79,18 @@ def play(documents: dict[str, str | tuple[int, str]], persona: str = "human", fi
 
 
 def test_say_records_text_voice_language_and_takes_time() -> None:
-    call, host = play({f"{BASE}/voice?attempt=1": f'<Response><Say voice="alice" language="en-GB">{MESSAGE}</Say></Response>'})
+    call, host = play(
+        {f"{BASE}/voice?attempt=1": f'<Response><Say voice="alice" language="en-GB">{MESSAGE}</Say></Response>'}
+    )
     assert call.spoken == [(MESSAGE, "alice", "en-GB")]
     assert host.elapsed == pytest.approx(len(MESSAGE.split()) / 2.5)
     assert host.ended_with is None  # end of document: Twilio hangs up, no error
 
 
 def test_pause_and_play_take_time_and_play_is_recorded() -> None:
-    call, host = play({f"{BASE}/voice?attempt=1": '<Response><Pause length="4"/><Play>https://a.example/x.mp3</Play></Response>'})
+    call, host = play(
+        {f"{BASE}/voice?attempt=1": '<Response><Pause length="4"/><Play>https://a.example/x.mp3</Play></Response>'}
+    )
     assert call.played == ["https://a.example/x.mp3"]
     assert host.elapsed == pytest.approx(4 + 3)
     assert host.silences == 1
@@ -105,7 +111,11 @@ def test_a_key_posts_digits_to_the_action_resolved_against_the_document_and_the_
     }
     call, host = play(documents, persona="human-press-2")
     gather_fetch, params = host.fetched[1]
-    assert (gather_fetch.url, gather_fetch.method, gather_fetch.purpose) == (f"{BASE}/gather?attempt=1", "POST", "gather")
+    assert (gather_fetch.url, gather_fetch.method, gather_fetch.purpose) == (
+        f"{BASE}/gather?attempt=1",
+        "POST",
+        "gather",
+    )
     assert params["Digits"] == "2"
     assert call.digits_sent == ["2"]
     assert call.dialed == ["+18008291040"]
@@ -118,7 +128,7 @@ def test_press_1_then_2_answers_successive_gathers() -> None:
         f"{BASE}/gather?attempt=1": VOICE.replace("gather?attempt=1", "gather2?attempt=1"),
         f"{BASE}/gather2?attempt=1": "<Response><Dial><Number>+18008291040</Number></Dial></Response>",
     }
-    call, host = play(documents, persona="human-press-1-then-2")
+    call, _host = play(documents, persona="human-press-1-then-2")
     assert call.digits_sent == ["1", "2"]
     assert call.dialed == ["+18008291040"]
     assert [text for text, _, _ in call.spoken].count(MESSAGE) == 2
@@ -135,7 +145,9 @@ def test_gather_without_action_posts_to_the_current_document() -> None:
 
 def test_dial_with_action_posts_the_dial_status() -> None:
     documents = {
-        f"{BASE}/voice?attempt=1": '<Response><Dial action="/dialed?attempt=1">+18008291040</Dial><Say>never</Say></Response>',
+        f"{BASE}/voice?attempt=1": (
+            '<Response><Dial action="/dialed?attempt=1">+18008291040</Dial><Say>never</Say></Response>'
+        ),
         "https://service.example/dialed?attempt=1": "<Response><Hangup/></Response>",
     }
     call, host = play(documents)
@@ -148,8 +160,12 @@ def test_dial_with_action_posts_the_dial_status() -> None:
 
 def test_redirect_fetches_the_new_document_with_its_method() -> None:
     documents = {
-        f"{BASE}/voice?attempt=1": '<Response><Redirect method="GET">voicemail?attempt=1</Redirect><Say>never</Say></Response>',
-        f"{BASE}/voicemail?attempt=1": "<Response><Say>Please call 1 800 829 1040.</Say><Hangup/><Say>after</Say></Response>",
+        f"{BASE}/voice?attempt=1": (
+            '<Response><Redirect method="GET">voicemail?attempt=1</Redirect><Say>never</Say></Response>'
+        ),
+        f"{BASE}/voicemail?attempt=1": (
+            "<Response><Say>Please call 1 800 829 1040.</Say><Hangup/><Say>after</Say></Response>"
+        ),
     }
     call, host = play(documents)
     assert [(fetch.url, fetch.method) for fetch, _ in host.fetched][1] == (f"{BASE}/voicemail?attempt=1", "GET")
@@ -170,7 +186,9 @@ def test_inline_twiml_plays_without_a_fetch() -> None:
         ((404, "missing"), 11200),
     ],
 )
-def test_documents_that_cannot_be_played_end_the_call_with_the_error(document: str | tuple[int, str], code: int) -> None:
+def test_documents_that_cannot_be_played_end_the_call_with_the_error(
+    document: str | tuple[int, str], code: int
+) -> None:
     call, host = play({f"{BASE}/voice?attempt=1": document})
     assert isinstance(host.ended_with, tuple) and host.ended_with[0] == code
     assert call.ended and call.spoken == []
@@ -180,7 +198,7 @@ def test_a_step_of_a_superseded_document_does_nothing() -> None:
     host, call = FakeHost({f"{BASE}/voice?attempt=1": VOICE}), make_call()
     flow = CallFlow(host)
     flow.run(call, call.gen, Step("fetch", fetch=Fetch(f"{BASE}/voice?attempt=1", "POST", "voice")))
-    (seconds, gen, step) = host.pending.pop()
+    (_seconds, gen, step) = host.pending.pop()
     call.gen += 1  # a REST update redirected the call meanwhile
     flow.run(call, gen, step)
     assert host.pending == [] and len(call.spoken) == 1

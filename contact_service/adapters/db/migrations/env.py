@@ -1,7 +1,9 @@
 """Alembic environment: runs against the engine handed over by migrate.py."""
 
-import sqlalchemy as sa
+from typing import Any, Literal
+
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 
 from contact_service.adapters.db import access_models, escalation_models  # noqa: F401  (their tables)
 from contact_service.adapters.db.models import Base
@@ -11,7 +13,7 @@ config = context.config
 engine = config.attributes["engine"]
 
 
-def render_item(type_, obj, autogen_context):  # type: ignore[no-untyped-def]
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Write plain SQLAlchemy types into migrations so history never imports application code."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

@@ -17,15 +17,26 @@ SPEC_PATTERN = re.compile(r"^simulated:(?P<start>[^@]+)@(?P<speed>[0-9.]+)x(?:@(
 
 
 class Clock(Protocol):
-    """Anything that tells the current time as an aware UTC datetime."""
+    """Anything that tells the current time as an aware UTC datetime, and how fast it runs."""
 
-    def now(self) -> dt.datetime: ...
+    @property
+    def speed(self) -> float:
+        """Clock seconds per real second (1.0 for real time)."""
+        ...
+
+    def now(self) -> dt.datetime:
+        """The current moment, aware, in UTC."""
+        ...
+
+    def simulated(self, real_seconds: float) -> dt.timedelta:
+        """How much clock time passes in `real_seconds` of real time."""
+        ...
 
 
 class SystemClock:
     """Wall-clock time in UTC."""
 
-    speed = 1.0
+    speed: float = 1.0
 
     def now(self) -> dt.datetime:
         """The current moment, timezone-aware, in UTC."""
@@ -68,7 +79,7 @@ class SimulatedClock:
 class FixedClock:
     """A clock stopped at one moment (tests); `advance` moves it."""
 
-    speed = 1.0
+    speed: float = 1.0
 
     def __init__(self, moment: dt.datetime) -> None:
         if moment.tzinfo is None:
