@@ -4,11 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+# Options for the demo, e.g. DEMO_ARGS='--cases-file my_cases.csv' (`contact-service demo --help` lists them).
+DEMO_ARGS ?=
 
-.PHONY: demo test check install services clean
+.PHONY: demo test check install services stack clean
 
 demo: $(STAMP)
-	$(BIN)/contact-service demo
+	$(BIN)/contact-service demo $(DEMO_ARGS)
 
 test: check services
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -21,6 +23,12 @@ check: $(STAMP)
 	$(BIN)/lint-imports
 
 install: $(STAMP)
+
+# The whole local stack in the foreground (Procfile.dev: web, worker, dispatcher, scheduler, simulator); Ctrl-C
+# stops it. The schema is brought up to date first.
+stack: $(STAMP)
+	$(BIN)/contact-service db upgrade
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start
 
 services: $(STAMP)
 	bash scripts/ensure_services.sh $(BIN)/python

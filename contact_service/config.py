@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,10 +27,24 @@ CONVENTIONAL_ENV_NAMES = {
     "twilio_auth_token": "TWILIO_AUTH_TOKEN",
     "twilio_caller_id": "TWILIO_CALLER_ID",
 }
-SIMULATOR_ACCOUNT_SID = "ACdemo0000000000000000000000000000"
+# Twilio's account SID pattern (the 2010-04-01 API's AccountSid): AC and 32 hexadecimal digits.
+ACCOUNT_SID_PATTERN = re.compile(r"^AC[0-9a-fA-F]{32}$")
+SIMULATOR_ACCOUNT_SID = "AC00000000000000000000000000000000"
 SIMULATOR_AUTH_TOKEN = "simulator-auth-token"
 DEFAULT_INBOUND_CALLBACK_SECRET = "local-inbound-callback-secret"
+# Secrets anyone can read in this repository: good for local development only.
+PUBLISHED_SECRETS = frozenset({SIMULATOR_AUTH_TOKEN, DEFAULT_INBOUND_CALLBACK_SECRET})
 SECRET_SETTINGS = {"twilio_auth_token", "inbound_callback_secret"}
+URL_SETTINGS = {"database_url", "redis_url", "public_base_url", "simulator_url"}
+# The strength a secret needs outside local development: as long as a Twilio auth token (32 characters), no
+# spaces, and not a run of a few characters. A real token (32 random hex digits) has fewer than 8 different
+# characters about once in ten million.
+SECRET_MIN_LENGTH = 32
+SECRET_MIN_DISTINCT = 8
+# Host names that never reach the public internet (RFC 6761, RFC 6762, RFC 8375, ICANN's .internal) and are
+# the usual private names in companies' networks.
+PRIVATE_NAME_SUFFIXES = ("localhost", "local", "internal", "test", "example", "invalid", "home.arpa", "lan",
+                         "localdomain", "intranet", "corp", "private")  # fmt: skip
 
 
 class ConfigError(ValueError):
@@ -81,11 +97,32 @@ def _log_level(value: Any) -> str:
     return level
 
 
+def masked_url(text: str) -> str:
+    """`text` with any password in it replaced by ***, for messages and logs. Works on malformed URLs too (the
+    ones a configuration error is about), so it reads the text itself rather than asking a URL parser."""
+    return _PASSWORD_PARAMETER.sub(r"\1***", _USERINFO.sub(_mask_userinfo, text, count=1))
+
+
+# [scheme://]userinfo@ — up to the last @ before any query, since a password may hold an unescaped @ or /; the
+# scheme may itself be malformed (that can be why the URL is refused).
+_USERINFO = re.compile(r"^(?P<scheme>[^/?#@]*://)?(?P<userinfo>[^?#]*)@")
+_PASSWORD_PARAMETER = re.compile(r"([?&][^=&#]*pass[^=&#]*=)[^&#]*", re.IGNORECASE)
+
+
+def _mask_userinfo(match: re.Match[str]) -> str:
+    scheme, userinfo = match["scheme"] or "", match["userinfo"]
+    user, colon, _password = userinfo.partition(":")
+    if colon:
+        return f"{scheme}{user}:***@"
+    # redis://secret@host: for Redis a lone userinfo is the password; elsewhere it is a user name.
+    return f"{scheme}***@" if scheme.lower() in ("redis://", "rediss://") else match[0]
+
+
 def _database_url(value: Any) -> str:
     text = str(value).strip()
     try:
         url = make_url(text)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:
         raise ValueError("is not a database URL (expected e.g. postgresql://user@host/db)") from exc
     backend = url.get_backend_name()
     if backend not in {"sqlite", "postgresql"}:
@@ -103,8 +140,16 @@ def _http_url(value: Any) -> str:
 
 def _redis_url(value: Any) -> str:
     text = str(value).strip()
-    if urlparse(text).scheme not in {"redis", "rediss", "unix"}:
+    parsed = urlparse(text)
+    if parsed.scheme not in {"redis", "rediss", "unix"}:
         raise ValueError("must be a redis:// or rediss:// URL")
+    try:
+        parsed.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise ValueError("has a port that is not a number") from None
+    database = parsed.path.strip("/")
+    if parsed.scheme != "unix" and database and not database.isdigit():
+        raise ValueError("must name the database by number, like redis://127.0.0.1:6379/0")
     return text
 
 
@@ -117,9 +162,16 @@ def _provider(value: Any) -> str:
 
 def _account_sid(value: Any) -> str:
     text = str(value).strip()
-    if not (text.startswith("AC") and len(text) == 34 and text[2:].isalnum()):
-        raise ValueError("must be a Twilio account SID (AC followed by 32 characters)")
+    if not ACCOUNT_SID_PATTERN.match(text):
+        raise ValueError("must be a Twilio account SID (AC followed by 32 hexadecimal digits)")
     return text
+
+
+def _proxy_hops(value: Any) -> int:
+    number = _non_negative_int(value)
+    if number > 5:
+        raise ValueError("must be between 0 (trust no X-Forwarded-For) and 5 proxies")
+    return number
 
 
 def _non_empty(value: Any) -> str:
@@ -177,6 +229,7 @@ class Settings:
     public_base_url: str
     log_level: str
     import_batch_size: int
+    import_batch_bytes: int  # a batch is also written once it holds this much of the file (wide rows)
     import_workers: int
     telephony_provider: str
     simulator_url: str
@@ -200,6 +253,8 @@ class Settings:
     escalation_grace_days: int
     escalation_every_seconds: int
     claim_timeout_minutes: int
+    external_time_skew_seconds: int  # how far ahead of our clock a time from outside may be (webhooks, API)
+    trusted_proxy_hops: int  # proxies in front of the app whose X-Forwarded-* headers are believed (0: none)
     inbound_callback_secret: str = dataclasses.field(repr=False)
 
     def replace(self, **changes: Any) -> Settings:
@@ -213,6 +268,7 @@ VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "public_base_url": _http_url,
     "log_level": _log_level,
     "import_batch_size": _positive_int,
+    "import_batch_bytes": _positive_int,
     "import_workers": _worker_count,
     "telephony_provider": _provider,
     "simulator_url": _http_url,
@@ -236,6 +292,8 @@ VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "escalation_grace_days": _non_negative_int,
     "escalation_every_seconds": _positive_int,
     "claim_timeout_minutes": _positive_int,
+    "external_time_skew_seconds": _non_negative_int,
+    "trusted_proxy_hops": _proxy_hops,
     "inbound_callback_secret": _secret,
 }
 
@@ -283,10 +341,78 @@ def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[s
         try:
             values[key] = validate(value)
         except (TypeError, ValueError) as exc:
-            shown = "***" if key in SECRET_SETTINGS else repr(value)
+            shown = "***" if key in SECRET_SETTINGS else repr(masked_url(str(value)) if key in URL_SETTINGS else value)
             raise ConfigError(f"{env_name(key)}={shown} ({source}): {exc}") from None
+    _check_published_secrets(values)
     _check_provider(values)
     return Settings(**values)
+
+
+def is_local_url(url: str) -> bool:
+    """True when `url` names this machine (localhost, a loopback address): local development, the one place
+    the published placeholder secrets may be used."""
+    host = (urlparse(url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    address = _ip_address(host)
+    return address is not None and address.is_loopback
+
+
+def public_url_problem(url: str) -> str | None:
+    """Why the provider could not call `url` from the internet (not https, or a host that is not publicly
+    routable: loopback, 0.0.0.0, private and reserved ranges, internal names), or None. Names are judged as
+    written; nothing is looked up in DNS."""
+    parsed = urlparse(url)
+    if parsed.scheme != "https":
+        return "must be an https URL (Twilio signs and sends case events to it)"
+    host = (parsed.hostname or "").rstrip(".").lower()
+    address = _ip_address(host)
+    if address is not None:
+        if not address.is_global:
+            return f"{host} is not a publicly routable address"
+        return None
+    labels = host.split(".")
+    if len(labels) < 2 or not labels[-1].isalpha():
+        return f"{host!r} is not a public host name"
+    if any(host == suffix or host.endswith("." + suffix) for suffix in PRIVATE_NAME_SUFFIXES):
+        return f"{host} is a private or reserved name"
+    return None
+
+
+def secret_problem(secret: str) -> str | None:
+    """Why `secret` is too weak to sign anything outside local development, or None (the rule in README)."""
+    if secret in PUBLISHED_SECRETS:
+        return "is the published placeholder from config/defaults.toml; set a secret of your own"
+    if len(secret) < SECRET_MIN_LENGTH or any(character.isspace() for character in secret):
+        return f"must be at least {SECRET_MIN_LENGTH} characters without spaces (for example: openssl rand -hex 32)"
+    if len(set(secret)) < SECRET_MIN_DISTINCT:
+        return f"must use at least {SECRET_MIN_DISTINCT} different characters (for example: openssl rand -hex 32)"
+    return None
+
+
+def _ip_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    return address
+
+
+def _check_published_secrets(values: dict[str, Any]) -> None:
+    """A service reachable from elsewhere (PUBLIC_BASE_URL not on this machine) never runs on a secret anyone
+    can read in this repository, or on a weak one, whichever the telephony provider."""
+    if is_local_url(values["public_base_url"]):
+        return
+    for key in ("twilio_auth_token", "inbound_callback_secret"):
+        problem = secret_problem(values[key])
+        if problem:
+            where = masked_url(values["public_base_url"])
+            raise ConfigError(
+                f"{env_name(key)}=*** {problem} (PUBLIC_BASE_URL={where} is not this machine: away from local"
+                " development every secret is your own and strong)"
+            )
 
 
 def _check_provider(values: dict[str, Any]) -> None:
@@ -299,5 +425,10 @@ def _check_provider(values: dict[str, Any]) -> None:
         raise ConfigError("TWILIO_AUTH_TOKEN: set your Twilio auth token to use CONTACT_TELEPHONY_PROVIDER=twilio")
     if values["inbound_callback_secret"] == DEFAULT_INBOUND_CALLBACK_SECRET:
         raise ConfigError("CONTACT_INBOUND_CALLBACK_SECRET: set the secret the call-centre platform signs reports with")
-    if values["public_base_url"].startswith(("http://127.", "http://localhost")):
-        raise ConfigError("PUBLIC_BASE_URL: Twilio must reach the webhooks; set the public https URL of this service")
+    problem = public_url_problem(values["public_base_url"])
+    if problem:
+        where = masked_url(values["public_base_url"])
+        raise ConfigError(
+            f"PUBLIC_BASE_URL={where}: {problem}; Twilio must reach the webhooks, so set the public https URL of"
+            " this service"
+        )

@@ -34,3 +34,17 @@ def sweep(
 ) -> SweepResult:
     """Run the escalation sweep at `now`, as the scheduler does (or as `actor`)."""
     return run_escalation_sweep(unit_of_work(bind, now), actor, grace=grace)
+
+
+def make_representative(bind: Engine | Session, *names: str, now: dt.datetime | None = None) -> None:
+    """Representatives who exist (a live representative token each), as a list can be assigned only to one.
+    A fixture, not an action: no audit record, so tests may count the records of the action that follows."""
+    from contact_service.domain.access import Role
+    from contact_service.read.people import is_representative
+    from contact_service.services import api_tokens
+
+    with unit_of_work(bind, now or dt.datetime(2026, 11, 24, 19, 0, tzinfo=dt.UTC)) as uow:
+        for name in names:
+            if not is_representative(uow.session, name):
+                api_tokens.issue(uow.session, name, Role.REPRESENTATIVE, uow.now)
+        uow.commit()

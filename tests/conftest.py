@@ -43,7 +43,8 @@ def postgres_url() -> Iterator[str]:
     if admin_url.drivername == "postgresql":
         admin_url = admin_url.set(drivername="postgresql+psycopg")
     name = f"contact_service_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    # Pre-ping: a PostgreSQL restart (a fault test) must not break dropping the database at the end.
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import ConnectTimeout, RequestException
@@ -13,6 +14,7 @@ from twilio.rest import Client
 from twilio.rest.api.v2010.account.call import CallInstance
 
 from contact_service.domain.call_outcome import BAD_NUMBER_ERROR_CODES
+from contact_service.domain.phone import mask_phone_numbers, masked
 from contact_service.services.telephony import CallRejected, CallRequest, ProviderCall, ProviderUnavailable
 
 log = logging.getLogger(__name__)
@@ -21,6 +23,9 @@ STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
 # Errors after which trying again later may succeed (rate limits, provider trouble).
 RETRYABLE_ERROR_CODES = frozenset({20429, 20500, 20503, 31005})
 REQUEST_TIMEOUT_SECONDS = 15
+# A URL's query string in an error message (requests names the URL it failed on: a call lookup's carries the
+# number looked for).
+_QUERY = re.compile(r"\?[^\s'\")]*")
 
 
 class TwilioTelephony:
@@ -57,9 +62,11 @@ class TwilioTelephony:
             raise _rejection(exc) from None
         except (ConnectTimeout, RequestsConnectionError) as exc:
             # Could not connect (or the connection dropped): treat a dropped connection as ambiguous.
-            raise ProviderUnavailable(f"provider unreachable: {exc}", maybe_placed=not _never_connected(exc)) from None
+            raise ProviderUnavailable(
+                f"provider unreachable: {_described(exc)}", maybe_placed=not _never_connected(exc)
+            ) from None
         except RequestException as exc:
-            raise ProviderUnavailable(f"no answer from the provider: {exc}", maybe_placed=True) from None
+            raise ProviderUnavailable(f"no answer from the provider: {_described(exc)}", maybe_placed=True) from None
         return _provider_call(call)
 
     def fetch_call(self, sid: str) -> ProviderCall | None:
@@ -69,16 +76,18 @@ class TwilioTelephony:
         except TwilioRestException as exc:
             if exc.status == 404:
                 return None
-            raise ProviderUnavailable(f"cannot fetch call {sid}: {exc.msg}", maybe_placed=True) from None
+            raise ProviderUnavailable(f"cannot fetch call {sid}: {_described(exc)}", maybe_placed=True) from None
         except RequestException as exc:
-            raise ProviderUnavailable(f"cannot fetch call {sid}: {exc}", maybe_placed=True) from None
+            raise ProviderUnavailable(f"cannot fetch call {sid}: {_described(exc)}", maybe_placed=True) from None
 
     def find_calls(self, to: str, created_after: dt.datetime) -> list[ProviderCall]:
         """Calls to `to` started or queued since `created_after`."""
         try:
             calls = self._client.calls.list(to=to, start_time_after=created_after, page_size=50)
         except (TwilioRestException, RequestException) as exc:
-            raise ProviderUnavailable(f"cannot list calls to {to}: {exc}", maybe_placed=True) from None
+            raise ProviderUnavailable(
+                f"cannot list calls to {masked(to)}: {_described(exc)}", maybe_placed=True
+            ) from None
         return [_provider_call(call) for call in calls]
 
     def redirect_call(self, sid: str, url: str) -> None:
@@ -89,15 +98,22 @@ class TwilioTelephony:
             if exc.code == 21220 or exc.status == 404:  # not in progress any more
                 log.info("call %s ended before it could be redirected", sid)
                 return
-            raise ProviderUnavailable(f"cannot redirect call {sid}: {exc.msg}", maybe_placed=True) from None
+            raise ProviderUnavailable(f"cannot redirect call {sid}: {_described(exc)}", maybe_placed=True) from None
         except RequestException as exc:
-            raise ProviderUnavailable(f"cannot redirect call {sid}: {exc}", maybe_placed=True) from None
+            raise ProviderUnavailable(f"cannot redirect call {sid}: {_described(exc)}", maybe_placed=True) from None
 
 
 def _rejection(exc: TwilioRestException) -> CallRejected:
     code = exc.code if isinstance(exc.code, int) else None
     retryable = (code in RETRYABLE_ERROR_CODES) or exc.status in (429, 500, 502, 503, 504)
-    return CallRejected(code, exc.msg or str(exc), bad_number=code in BAD_NUMBER_ERROR_CODES, retryable=retryable)
+    # Twilio's messages name the number ("The 'To' number +1... is not a valid phone number").
+    return CallRejected(code, _described(exc), bad_number=code in BAD_NUMBER_ERROR_CODES, retryable=retryable)
+
+
+def _described(exc: Exception) -> str:
+    """What went wrong, fit for a log line: no URL query strings, numbers masked to their last four digits."""
+    text = exc.msg if isinstance(exc, TwilioRestException) and exc.msg else str(exc)
+    return mask_phone_numbers(_QUERY.sub("?…", text))
 
 
 def _never_connected(exc: Exception) -> bool:
@@ -115,4 +131,5 @@ def _provider_call(call: CallInstance) -> ProviderCall:
         status=str(call.status) if call.status is not None else "unknown",
         start_time=call.start_time,
         date_created=call.date_created,
+        answered_by=call.answered_by or None,
     )

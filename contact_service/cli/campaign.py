@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from decimal import Decimal, InvalidOperation
@@ -12,7 +13,7 @@ from contact_service.bootstrap import Container
 from contact_service.cli import Context, acting, actor_named, cli, fail, pass_context
 from contact_service.domain.states import FINISHED_CAMPAIGN
 from contact_service.read import campaigns as read_campaigns
-from contact_service.read.campaigns import CampaignProgress, CampaignRow
+from contact_service.read.campaigns import CampaignProgress, CampaignRow, NextDue
 from contact_service.read.pages import PageRequest
 from contact_service.use_cases import campaigns as use_cases
 from contact_service.use_cases.campaigns import CampaignSpec, CaseSelection, Preview
@@ -170,11 +171,14 @@ def status(context: Context, campaign_ref: str, watch: bool, interval: float) ->
     if watch:
         _watch(container, campaign_id, interval)
     with container.sessions() as session:
-        print_status(read_campaigns.campaign_progress(session, campaign_id))
+        report = read_campaigns.campaign_progress(session, campaign_id)
+        due = read_campaigns.next_due(session, campaign_id, container.clock.now(), container.contact_policy)
+    print_status(report, due)
 
 
-def print_status(report: CampaignProgress) -> None:
-    """The status report as an operator reads it: a header, then one aligned table per breakdown."""
+def print_status(report: CampaignProgress, due: NextDue | None = None) -> None:
+    """The status report as an operator reads it: a header, then one aligned table per breakdown, then when
+    the planned attempts are due and why those not due yet wait."""
     found = report.campaign
     click.echo(f"campaign {found.id} {found.name!r}: {found.status}, {found.calls_per_second} calls/s")
     click.echo(
@@ -194,6 +198,21 @@ def print_status(report: CampaignProgress) -> None:
         click.echo(f"  {title:<34}{'count':>8}{'share':>8}")
         for key, value in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
             click.echo(f"    {key:<32}{value:>8}{value / total:>8.0%}")
+    if due is not None and due.planned:
+        _print_next_due(due)
+
+
+def _print_next_due(due: NextDue) -> None:
+    first = f"; the next is due {_when(due.next_due_at)}" if due.next_due_at else ""
+    click.echo(f"  planned attempts: {due.planned}, {due.due_now} due now{first}")
+    if due.waiting:
+        click.echo(f"  {'waiting, by reason':<34}{'count':>8}  next due")
+        for reason, waiting in due.waiting.items():
+            click.echo(f"    {reason.replace('_', ' '):<32}{waiting.count:>8}  {_when(waiting.next_due_at)}")
+
+
+def _when(moment: dt.datetime | None) -> str:
+    return f"{moment.astimezone(dt.UTC):%a %Y-%m-%d %H:%M} UTC" if moment else "-"
 
 
 def _watch(container: Container, campaign_id: int, interval: float) -> None:

@@ -43,6 +43,7 @@ def import_command(context: Context, file: Path, quiet: bool, acting_as: str | N
             store,
             source_name=str(file),
             batch_size=container.settings.import_batch_size,
+            batch_bytes=container.settings.import_batch_bytes,
             workers=container.settings.import_workers,
             on_rejection=None if quiet else (lambda rejection: click.echo(f"{file}: {rejection}")),
             on_progress=progress.update,
@@ -52,8 +53,12 @@ def import_command(context: Context, file: Path, quiet: bool, acting_as: str | N
 
 
 def _print_summary(file: Path, summary: ImportSummary) -> None:
+    # The second half is the accounting an operator can check against the file: every line after the header
+    # is in one row (a row spans several lines only where a quoted field holds line breaks) or is blank.
     click.echo(
         f"{file}: {summary.rows_read} rows read, {summary.rows_imported} imported, {summary.rows_rejected} rejected"
+        f" ({summary.data_lines} data lines after the header = {summary.rows_read} rows"
+        f" + {summary.joined_lines} continuing quoted fields + {summary.blank_lines} blank)"
     )
 
 

@@ -1,6 +1,7 @@
 """`contact-service demo`: a whole call campaign, end to end, on local defaults.
 
-SQLite (a fresh file under var/demo/), the local Redis, and the built-in Twilio simulator; the processes a
+SQLite (a fresh file under var/demo/), a Redis database of its own (demo_redis.py: never one that real work
+uses), the built-in Twilio simulator, and synthetic cases or the operator's own case file; the processes a
 deployment runs (web, dispatcher, RQ workers, simulator) are started for it. A simulated clock starts before
 the first calling window opens and runs faster than real time, so days of calling windows pass in minutes;
 every rule (window, caps, retry delays) is read in simulated time and none is loosened.
@@ -10,21 +11,21 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
 
 import click
-from redis import Redis
-from redis.exceptions import RedisError
 
 from contact_service.adapters.db import migrate
-from contact_service.adapters.rq_queue import CallQueue
 from contact_service.bootstrap import Container
-from contact_service.cli import EXIT_UNUSABLE, Context, actor_named, cli, fail, pass_context
+from contact_service.cli import Context, actor_named, cli, fail, pass_context
 from contact_service.cli.campaign import print_status
+from contact_service.cli.demo_redis import DemoRedis, DemoRedisError, demo_redis
 from contact_service.cli.local_stack import LocalStack, free_port
 from contact_service.clock import SimulatedClock
+from contact_service.config import Settings
 from contact_service.domain.states import FINISHED_CAMPAIGN, CampaignStatus
 from contact_service.read import campaigns as read_campaigns
 from contact_service.services.synthetic_cases import write_synthetic_cases
@@ -35,11 +36,6 @@ from contact_service.use_cases.campaigns import CampaignSpec
 
 DEMO_DIR = Path("var/demo")
 DEMO_ACTOR = actor_named("demo")  # the audit trail says the demo imported, launched and swept
-REDIS_HELP = (
-    "Redis is not reachable at {url}. The dialer's queue and call budgets live there.\n"
-    "Start it with:  redis-server --daemonize yes   (or: sudo systemctl start redis)\n"
-    "or point REDIS_URL at one."
-)
 
 
 def next_monday(today: dt.date) -> dt.date:
@@ -49,16 +45,52 @@ def next_monday(today: dt.date) -> dt.date:
 
 @cli.command()
 @click.option("--cases", "case_count", default=2000, show_default=True, help="Synthetic cases to generate.")
+@click.option(
+    "--cases-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Your own case file (CSV, as `cases import` reads it) instead of synthetic cases.",
+)
 @click.option("--seed", default=1040, show_default=True, help="Seed of the synthetic cases and the simulator.")
 @click.option("--speed", default=3600.0, show_default=True, help="Simulated seconds per real second.")
 @click.option("--cps", default=40, show_default=True, help="The campaign's calls per second.")
 @click.option("--workers", default=2, show_default=True, help="RQ worker processes.")
 @click.option("--timeout", default=900, show_default=True, help="Give up after this many real seconds.")
 @pass_context
-def demo(context: Context, case_count: int, seed: int, speed: float, cps: int, workers: int, timeout: int) -> None:
-    """Run a call campaign end to end on local defaults and print its outcome."""
+def demo(
+    context: Context,
+    case_count: int,
+    cases_file: Path | None,
+    seed: int,
+    speed: float,
+    cps: int,
+    workers: int,
+    timeout: int,
+) -> None:
+    """Run a call campaign end to end on local defaults (SQLite under var/demo/, the simulator, a simulated
+    clock) and print its outcome. Redis: REDIS_URL if set, else database 14 of the local server, else a Redis
+    server the demo starts for itself."""
     base = context.container.settings
-    _require_redis(base.redis_url)
+    try:
+        redis = demo_redis(base.redis_url, DEMO_DIR / "redis")
+    except DemoRedisError as exc:
+        fail(f"demo: {exc}")
+    try:
+        _run(base, redis, cases_file, case_count, seed, speed, cps, workers, timeout)
+    finally:
+        redis.stop()
+
+
+def _run(
+    base: Settings,
+    redis: DemoRedis,
+    cases_file: Path | None,
+    case_count: int,
+    seed: int,
+    speed: float,
+    cps: int,
+    workers: int,
+    timeout: int,
+) -> None:
     start = dt.datetime.combine(next_monday(dt.date.today()), dt.time(12, 30), tzinfo=dt.UTC)
     clock = SimulatedClock(start, speed)
     web_port, simulator_port = free_port(), free_port()
@@ -67,6 +99,7 @@ def demo(context: Context, case_count: int, seed: int, speed: float, cps: int, w
         stale.unlink()
     settings = base.replace(
         database_url=f"sqlite:///{database}",
+        redis_url=redis.url,
         clock=clock.spec(),
         public_base_url=f"http://127.0.0.1:{web_port}",
         telephony_provider="simulator",
@@ -74,11 +107,14 @@ def demo(context: Context, case_count: int, seed: int, speed: float, cps: int, w
         account_calls_per_second=max(cps, base.account_calls_per_second),
     )
     container = Container(settings=settings, clock=clock)
-    click.echo(f"database:  {settings.database_url} (fresh)    redis: {settings.redis_url}")
+    click.echo(f"database:  {settings.database_url} (fresh)")
+    click.echo(f"redis:     {redis.description}")
     click.echo(f"clock:     simulated, from {start:%a %Y-%m-%d %H:%M} UTC (7:30 in New York), {speed:g}x real time")
     migrate.upgrade(container.engine)
-    _import_cases(container, case_count, seed, start.date())
-    _purge_dial_queue(container)
+    if cases_file is None:
+        _import_cases(container, case_count, seed, start.date())
+    else:
+        _import_own_cases(container, cases_file)
 
     env = {key: value for key, value in os.environ.items() if not key.startswith(("CONTACT_", "TWILIO_"))}
     env.update(
@@ -89,7 +125,7 @@ def demo(context: Context, case_count: int, seed: int, speed: float, cps: int, w
         CONTACT_TELEPHONY_PROVIDER="simulator",
         CONTACT_SIMULATOR_URL=settings.simulator_url,
         CONTACT_ACCOUNT_CALLS_PER_SECOND=str(settings.account_calls_per_second),
-        CONTACT_LOG_LEVEL="WARNING",
+        CONTACT_LOG_LEVEL=settings.log_level,  # INFO by default: every process says what it did (logs/)
         TWILIO_ACCOUNT_SID=settings.twilio_account_sid,
         TWILIO_AUTH_TOKEN=settings.twilio_auth_token,
     )
@@ -119,14 +155,6 @@ def demo(context: Context, case_count: int, seed: int, speed: float, cps: int, w
     _where_next(settings.database_url, report.campaign.name)
 
 
-def _require_redis(url: str) -> None:
-    try:
-        Redis.from_url(url, socket_connect_timeout=2).ping()
-    except RedisError:
-        click.echo(REDIS_HELP.format(url=url), err=True)
-        sys.exit(EXIT_UNUSABLE)
-
-
 def _import_cases(container: Container, count: int, seed: int, today: dt.date) -> None:
     case_file = DEMO_DIR / "cases.csv"
     case_file.parent.mkdir(parents=True, exist_ok=True)
@@ -148,11 +176,34 @@ def _import_cases(container: Container, count: int, seed: int, today: dt.date) -
     )
 
 
-def _purge_dial_queue(container: Container) -> None:
-    """Jobs a previous demo left in Redis belong to another database."""
-    CallQueue(container.redis).clear()
-    for key in container.redis.scan_iter(match="contact_service:*"):
-        container.redis.delete(key)
+def _import_own_cases(container: Container, case_file: Path, shown: int = 20) -> None:
+    """Import the operator's own file as `cases import` does; the first rejections are printed."""
+    rejected: list[str] = []
+
+    def on_rejection(rejection: object) -> None:
+        if len(rejected) < shown:
+            click.echo(f"{case_file}: {rejection}")
+        rejected.append(str(rejection))
+
+    with case_file.open("rb") as handle, container.case_store() as store:
+        summary = case_actions.import_cases(
+            container.unit_of_work(),
+            DEMO_ACTOR,
+            handle,
+            store,
+            source_name=str(case_file),
+            batch_size=container.settings.import_batch_size,
+            workers=1,
+            on_rejection=on_rejection,
+        )
+    if len(rejected) > shown:
+        click.echo(f"{case_file}: ... and {len(rejected) - shown} more rejected rows")
+    click.echo(
+        f"cases:     {summary.rows_imported} cases imported from {case_file} "
+        f"({summary.rows_read} rows read, {summary.rows_rejected} rejected)"
+    )
+    if not summary.rows_imported:
+        fail(f"demo: no case of {case_file} could be imported; nothing to call")
 
 
 def _launch(container: Container, cps: int) -> int:
@@ -213,8 +264,26 @@ def _escalate(container: Container) -> None:
 
 
 def _where_next(database_url: str, name: str) -> None:
-    click.echo("\nWhere to look next:")
-    click.echo(f"  DATABASE_URL={database_url} contact-service campaign status {name}")
-    click.echo(f"  DATABASE_URL={database_url} contact-service call-lists show")
+    """Commands that work as printed, from this directory, in a new shell too."""
+    click.echo("\nWhere to look next (shell commands, from this directory):")
+    activate = _activation()
+    if activate:
+        click.echo(f"  $ {activate}    # puts contact-service on your PATH in this shell")
+    click.echo(f"  $ DATABASE_URL={database_url} contact-service campaign status {name}")
+    click.echo(f"  $ DATABASE_URL={database_url} contact-service call-lists show")
     click.echo("  README.md: how the dialer, the contact rules and the webhooks work; docs/benchmarks.md: measurements")
     click.echo(f"  {DEMO_DIR}/logs/: what each process said")
+
+
+def _activation() -> str | None:
+    """The line that puts this `contact-service` on PATH (sourcing the virtualenv it runs from), or None when
+    it is there already or runs from no virtualenv."""
+    scripts = Path(sys.executable).parent
+    found = shutil.which("contact-service")
+    if found and Path(found).resolve().parent == scripts.resolve():
+        return None
+    activate = scripts / "activate"
+    if not activate.exists():
+        return None
+    relative = os.path.relpath(activate)
+    return f". {activate if relative.startswith('..') else relative}"

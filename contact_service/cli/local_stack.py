@@ -36,17 +36,28 @@ class LocalStack:
         """Start one named process; its output goes to <log_dir>/<name>.log."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = (self.log_dir / f"{name}.log").open("ab")
-        process = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        # Unbuffered: what a process printed is in its log even when it is stopped with a signal.
+        env = {**self.env, "PYTHONUNBUFFERED": "1"}
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.processes[name] = process
         return process
 
     def start_all(self, web_port: int, simulator_port: int, workers: int, simulator_options: list[str]) -> None:
         """The whole deployment (what the Procfile lists, plus the simulator)."""
+        self.start_simulator(simulator_port, simulator_options)
+        self.start_service(web_port, workers)
+
+    def start_simulator(self, simulator_port: int, simulator_options: list[str]) -> None:
+        """The Twilio simulator alone (a test configures it before anything dials)."""
         python = sys.executable
         self.start(
             "simulator",
             [python, "-m", "contact_service", "simulator", "--port", str(simulator_port), *simulator_options],
         )
+
+    def start_service(self, web_port: int, workers: int) -> None:
+        """The service's own processes: web (gunicorn), dispatcher and `workers` RQ workers."""
+        python = sys.executable
         self.start(
             "web",
             [
@@ -62,7 +73,10 @@ class LocalStack:
                 "--bind",
                 f"127.0.0.1:{web_port}",
                 "--log-level",
-                "warning",
+                "info",
+                # The access log without query strings (contact_service/gunicorn_config.py).
+                "--config",
+                "python:contact_service.gunicorn_config",
                 "contact_service.wsgi:app",
             ],
         )

@@ -70,6 +70,8 @@ def simulator(
         server.start()
     except OSError as exc:
         fail(f"simulator: cannot listen on {host}:{port}: {exc.strerror or exc}")
+    except ValueError as exc:  # the published auth token on an interface beyond this machine
+        fail(f"simulator: {exc}")
     click.echo(f"Twilio simulator for account {config.account_sid} listening on {server.url} (Ctrl-C to stop)")
     try:
         threading.Event().wait()

@@ -38,6 +38,19 @@ class CallingWindow:
         zones = list(zones)
         return bool(zones) and all(self._allows_in(moment, zone) for zone in zones)
 
+    def closed_because(self, moment: dt.datetime, zones: Iterable[str]) -> str | None:
+        """Why a call may not start at `moment` in every one of `zones`: "weekend", "federal_holiday" or
+        "outside_calling_hours" (the first that applies in any zone, in that order), or None when it may."""
+        zones = list(zones)
+        if not zones or self.allows(moment, zones):
+            return None
+        local_days = [moment.astimezone(_zone(zone)).date() for zone in zones]
+        if any(day.weekday() >= 5 for day in local_days):
+            return "weekend"
+        if any(is_federal_holiday(day) for day in local_days):
+            return "federal_holiday"
+        return "outside_calling_hours"
+
     def next_opening(self, moment: dt.datetime, zones: Iterable[str]) -> dt.datetime | None:
         """The earliest moment at or after `moment` when a call may start in every zone; None if there is
         no such moment within three weeks (zones too far apart ever to share calling hours)."""

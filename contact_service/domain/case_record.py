@@ -12,6 +12,7 @@ from typing import TypeVar, cast
 
 from contact_service.domain.cases import Hold, NoticeStage, TaxpayerType, collection_statute_date
 from contact_service.domain.phone import InvalidPhoneNumber, PhoneNumber, parse_phone
+from contact_service.domain.tin import TIN_REASON, looks_like_tin
 from contact_service.domain.us_states import is_known_state
 
 CASE_COLUMNS = (
@@ -37,6 +38,10 @@ MAX_NAME_LENGTH = 200
 CASE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
 ISO_DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+TIN_LAST4_PATTERN = re.compile(r"[0-9]{4}")  # ASCII digits: a fullwidth or other Unicode digit is not one
+# No date in a case file is older: the service's cases are open balance-due cases, and an assessment this old is a
+# typing error. (A real one is past its collection statute anyway, below.)
+DATE_FLOOR = dt.date(1990, 1, 1)
 TRUE_WORDS = {"true", "t", "yes", "y", "1"}
 FALSE_WORDS = {"false", "f", "no", "n", "0"}
 
@@ -75,22 +80,33 @@ def missing_columns(header: list[str]) -> list[str]:
 
 
 def parse_case_row(fields: dict[str, str], today: dt.date) -> CaseRecord | list[RowProblem]:
-    """Validate one row (column name -> raw text). `today` bounds the dates: notices are not mailed in the future."""
+    """Validate one row (column name -> raw text). `today` (the import's clock) bounds the dates: nothing in a
+    case file happened in the future, nor before DATE_FLOOR, and a case whose collection statute has run comes
+    only with the hold `csed_expired`.
+
+    A value shaped like a full SSN, ITIN or EIN (`domain.tin`), in any column, refuses the row with a reason
+    that names the column and never the value."""
     problems: list[RowProblem] = []
 
-    def check(column: str, parse: Callable[[str], T]) -> T:
+    def check(column: str, parse: Callable[[str], T], kept_as_written: bool = False) -> T:
         raw = (fields.get(column) or "").strip()
         try:
-            return parse(raw)
+            value = parse(raw)
         except ValueError as exc:
-            problems.append(RowProblem(column, str(exc)))
+            # A refusal may quote the value: never one shaped like a TIN. A column of words, codes, dates or
+            # amounts refuses such a value anyway, so this is the only search it needs; the columns kept as
+            # written (case id, name, phone) are searched when they pass too.
+            problems.append(RowProblem(column, TIN_REASON if looks_like_tin(column, raw) else str(exc)))
             # Never built into a record: a row with problems returns them instead.
             return cast(T, None)
+        if kept_as_written and looks_like_tin(column, raw):
+            problems.append(RowProblem(column, TIN_REASON))
+        return value
 
-    case_number = check("case_id", _case_id)
+    case_number = check("case_id", _case_id, kept_as_written=True)
     taxpayer_type = check("taxpayer_type", lambda raw: _choice(raw, TaxpayerType, lowercase=True))
-    name = check("name", _name)
-    phone = check("phone", _phone)
+    name = check("name", _name, kept_as_written=True)
+    phone = check("phone", _phone, kept_as_written=True)
     state = check("state", _state)
     balance_cents = check("balance_due", _balance_cents)
     notice_stage = check("notice_stage", lambda raw: _choice(raw, NoticeStage, lowercase=False))
@@ -101,6 +117,17 @@ def parse_case_row(fields: dict[str, str], today: dt.date) -> CaseRecord | list[
     tin_last4 = check("tin_last4", _tin_last4)
     if last_notice_on and assessed_on and assessed_on > last_notice_on:
         problems.append(RowProblem("assessed_on", f"{assessed_on} is after last_notice_on {last_notice_on}"))
+    if assessed_on and hold is not Hold.CSED_EXPIRED and collection_statute_date(assessed_on) < today:
+        # The statute may have been suspended (bankruptcy, an installment agreement pending...), but the file
+        # cannot say so and the date derived here would be wrong: such a case is not collectible as given.
+        problems.append(
+            RowProblem(
+                "assessed_on",
+                f"{assessed_on} is more than ten years ago: its collection statute date, "
+                f"{collection_statute_date(assessed_on)}, has passed (IRC 6502); a case past its statute is "
+                f"imported only with the hold {Hold.CSED_EXPIRED.value}",
+            )
+        )
     if problems:
         return problems
     return CaseRecord(
@@ -200,7 +227,9 @@ def _past_date(raw: str, today: dt.date) -> dt.date:
     except ValueError:
         raise ValueError(f"{_shown(raw)} is not a date (YYYY-MM-DD)") from None
     if value > today:
-        raise ValueError(f"{raw} is in the future")
+        raise ValueError(f"{raw} is in the future (after {today})")
+    if value < DATE_FLOOR:
+        raise ValueError(f"{raw} is before {DATE_FLOOR}, the earliest date a case file may give")
     return value
 
 
@@ -215,6 +244,6 @@ def _boolean(raw: str) -> bool:
 
 def _tin_last4(raw: str) -> str:
     # Never echo the value: a full TIN pasted into this column must not reach a log or a report.
-    if not (len(raw) == 4 and raw.isdigit()):
+    if not TIN_LAST4_PATTERN.fullmatch(raw):
         raise ValueError("must be exactly the last 4 digits of the TIN (value not shown)")
     return raw

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import phonenumbers
@@ -132,3 +133,24 @@ def normalize_caller(text: str, default_region: str = DEFAULT_REGION) -> str | N
     if phonenumbers.is_possible_number_with_reason(number) != phonenumbers.ValidationResult.IS_POSSIBLE:
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# Anything in free text that a phone number may look like: "+" (or its URL escape %2B) and 7 to 15 digits with
+# separators, or a North American number written any usual way. Never inside a word or an id (call SIDs, hex).
+_PHONE_SHAPED = re.compile(
+    r"(?<![\w%+])"
+    r"(?:(?:\+|%2[Bb])[1-9](?:[\s.()-]{0,2}\d){6,14}"
+    r"|(?:1[\s.-]?)?\(?[2-9]\d{2}\)?[\s.-]?\d{3}[\s.-]?\d{4})"
+    r"(?![\w])"
+)
+
+
+def masked(number: str) -> str:
+    """A phone number as a log line may show it: its last four digits only ("***-***-1234")."""
+    digits = "".join(character for character in number if character.isdigit())
+    return f"***-***-{digits[-4:]}" if len(digits) > 4 else "***"
+
+
+def mask_phone_numbers(text: str) -> str:
+    """`text` with everything phone-shaped in it masked to its last four digits (see `masked`)."""
+    return _PHONE_SHAPED.sub(lambda match: masked(match.group(0)), text)

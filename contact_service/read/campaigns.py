@@ -11,12 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
-from contact_service.adapters.db.models import CallAttempt, Campaign, CampaignCase
+from contact_service.adapters.db.models import CallAttempt, Campaign, CampaignCase, Case, PhoneNumber, Taxpayer
+from contact_service.domain.contact_policy import ContactPolicy
 from contact_service.domain.errors import NotFound
-from contact_service.domain.states import CampaignCaseState, CampaignStatus
+from contact_service.domain.phone import decode_zones, possible_time_zones
+from contact_service.domain.states import AttemptState, CampaignCaseState, CampaignStatus
 from contact_service.read.pages import Page, PageRequest
 
 # Cases in these states have not finished their automated phase (or never began it).
@@ -63,6 +65,31 @@ class CampaignProgress:
         """Share of planned cases whose automated phase is over (1.0 when done)."""
         planned = self.campaign.cases_planned
         return 1.0 if not planned else min(1.0, self.cases_done / planned)
+
+
+# Why a planned attempt that is not due yet waits, in the order a report lists them: the calling window is
+# closed now in one of the taxpayer's zones (for one of three reasons), the case reached its cap across
+# campaigns, the campaign's pause after an unanswered call, or the dialer put it back (the provider asked to
+# retry later).
+WAIT_REASONS = ("weekend", "federal_holiday", "outside_calling_hours", "frequency_cap", "retry_delay", "deferred")
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Planned attempts that wait for one reason: how many, and when the first of them is due."""
+
+    count: int
+    next_due_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class NextDue:
+    """When a campaign's planned attempts are due, and why those not due yet wait."""
+
+    planned: int  # attempts planned and not yet queued
+    due_now: int  # of those, due already (they wait for the campaign's calls-per-second budget)
+    next_due_at: dt.datetime | None  # the earliest due time of a planned attempt
+    waiting: Mapping[str, Waiting]  # reason (WAIT_REASONS) -> the attempts that wait for it
 
 
 def row_of(campaign: Campaign) -> CampaignRow:
@@ -119,6 +146,72 @@ def campaign_progress(session: Session, reference: int | str) -> CampaignProgres
             CampaignCase.campaign_id == campaign.id,
             CampaignCase.state == CampaignCaseState.SKIPPED,
         ),
+    )
+
+
+def next_due(session: Session, reference: int | str, now: dt.datetime, policy: ContactPolicy) -> NextDue:
+    """When the campaign's (by id or name) planned attempts are due and why they wait, counted set-based: one
+    aggregate, and one grouped query whose groups (zones, state, cap, retry) the calling window classifies."""
+    campaign_id = _load(session, reference).id
+    planned = (CallAttempt.campaign_id == campaign_id, CallAttempt.state == AttemptState.PLANNED)
+    total, earliest, due_now = session.execute(
+        select(func.count(), func.min(CallAttempt.due_at), func.sum(case((CallAttempt.due_at <= now, 1), else_=0)))
+        .select_from(CallAttempt)
+        .where(*planned)
+    ).one()
+    earlier = aliased(CallAttempt)
+
+    def calls_since(since: dt.datetime) -> Any:
+        # The case's automated attempts in the cap's span, in every campaign (design 2.3).
+        return (
+            select(func.count())
+            .where(earlier.case_id == CallAttempt.case_id, earlier.dialing_at > since, earlier.id != CallAttempt.id)
+            .correlate(CallAttempt)
+            .scalar_subquery()
+        )
+
+    capped = or_(
+        calls_since(now - dt.timedelta(days=1)) >= policy.daily_cap,
+        calls_since(now - dt.timedelta(days=7)) >= policy.weekly_cap,
+    )
+    attempts = (
+        select(
+            PhoneNumber.zones.label("zones"),
+            Taxpayer.state.label("state"),
+            case((capped, 1), else_=0).label("capped"),
+            case((CallAttempt.attempt_number > 1, 1), else_=0).label("retry"),
+            CallAttempt.due_at.label("due_at"),
+        )
+        .join(PhoneNumber, PhoneNumber.id == CallAttempt.phone_number_id)
+        .join(Case, Case.id == CallAttempt.case_id)
+        .join(Taxpayer, Taxpayer.id == Case.taxpayer_id)
+        .where(*planned, CallAttempt.due_at > now)
+        .subquery()
+    )
+    groups = session.execute(
+        select(
+            attempts.c.zones,
+            attempts.c.state,
+            attempts.c.capped,
+            attempts.c.retry,
+            func.count(),
+            func.min(attempts.c.due_at),
+        ).group_by(attempts.c.zones, attempts.c.state, attempts.c.capped, attempts.c.retry)
+    ).all()
+    counts: dict[str, int] = {}
+    firsts: dict[str, dt.datetime] = {}
+    for zones, state, is_capped, is_retry, count, first_due in groups:
+        possible = possible_time_zones(decode_zones(zones), state)
+        reason = (policy.window.closed_because(now, possible) if possible else None) or (
+            "frequency_cap" if is_capped else "retry_delay" if is_retry else "deferred"
+        )
+        counts[reason] = counts.get(reason, 0) + int(count)
+        firsts[reason] = min(firsts.get(reason, first_due), first_due)
+    return NextDue(
+        planned=int(total or 0),
+        due_now=int(due_now or 0),
+        next_due_at=earliest,
+        waiting={reason: Waiting(counts[reason], firsts[reason]) for reason in WAIT_REASONS if reason in counts},
     )
 
 

@@ -1,7 +1,12 @@
-"""A case as a representative sees it: who, how much, holds, its whole contact history, and the responses
-waiting for review. Plain data only; the API's views and the CLI's tables are built from it.
+"""A case as a representative sees it: who, how much, holds, its whole contact history, and the inbound
+callbacks waiting for a supervisor's review. Plain data only; the API's views and the CLI's tables are built
+from it.
 
-The history is a case's own rows (a few dozen at most), read whole. Listings across cases (responses to
+Every read of a case takes the acting `Actor`: what she may see is decided by the one access policy
+(`domain.access.may_see_case`: a representative sees only the cases on the lists assigned to her, or that she
+holds). A case she may not see is NotFound, exactly like a case that does not exist.
+
+The history is a case's own rows (a few dozen at most), read whole. Listings across cases (callbacks to
 review) are paged and counted; the counts by kind are plain mappings so a dashboard can later read them from
 rollups instead.
 """
@@ -18,12 +23,15 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from contact_service.adapters.db.access_models import AuditRecord
-from contact_service.adapters.db.escalation_models import CaseResponse
+from contact_service.adapters.db.escalation_models import CaseResponse, InboundCallback, InboundCallbackMatch
 from contact_service.adapters.db.models import CallAttempt, Campaign, Case, CaseHold, PhoneNumber, Taxpayer
+from contact_service.domain.access import Actor, sees_every_case
 from contact_service.domain.cases import Hold
-from contact_service.domain.errors import NotFound
+from contact_service.domain.errors import Forbidden, NotFound
+from contact_service.domain.states import CallbackMatch
 from contact_service.read.call_lists import EntryRow, entries_of_case
 from contact_service.read.pages import Page, PageRequest
+from contact_service.services.case_visibility import check_case_visible
 
 MAX_ID = 2**63 - 1  # ids are 64-bit; a longer run of digits can only be a case number
 
@@ -87,6 +95,28 @@ class ResponseRow:
     recorded_by: str
     needs_review: bool
     note: str | None
+    withdrawn_at: dt.datetime | None = None  # a withdrawn response no longer counts
+    withdrawn_by: str | None = None
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    """A case an inbound callback's number matched."""
+
+    case_id: int
+    case_number: str
+
+
+@dataclass(frozen=True)
+class PendingCallbackRow:
+    """An inbound callback whose number matched several open cases: it recorded nothing and waits for a
+    supervisor to say which of them (one, several or none) the caller was about."""
+
+    id: int
+    caller: str  # the number as E.164 (the report's own text if it was not a usable number)
+    called_at: dt.datetime
+    received_at: dt.datetime
+    candidates: tuple[CandidateRow, ...]
 
 
 @dataclass(frozen=True)
@@ -125,9 +155,17 @@ def case_id_of(session: Session, reference: int | str) -> int:
     return found
 
 
-def find_case(session: Session, reference: int | str) -> CaseSummary:
-    """The case with this id or case number, as it is now; NotFound if there is none."""
-    return summary(session, case_id_of(session, reference))
+def visible_case_id(session: Session, reference: int | str, actor: Actor, now: dt.datetime) -> int:
+    """The id of the case with this id or case number that `actor` may see; NotFound if there is none (or she
+    may not see it: the same answer)."""
+    case_id = case_id_of(session, reference)
+    check_case_visible(session, actor, case_id, now)
+    return case_id
+
+
+def find_case(session: Session, reference: int | str, actor: Actor, now: dt.datetime) -> CaseSummary:
+    """The case with this id or case number, as it is now, if `actor` may see it; NotFound otherwise."""
+    return _summary(session, visible_case_id(session, reference, actor, now))
 
 
 def active_holds(session: Session, case_id: int) -> frozenset[Hold]:
@@ -140,8 +178,13 @@ def active_holds(session: Session, case_id: int) -> frozenset[Hold]:
     )
 
 
-def summary(session: Session, case_id: int) -> CaseSummary:
-    """The facts of the case `case_id`; NotFound if there is none."""
+def summary(session: Session, case_id: int, actor: Actor, now: dt.datetime) -> CaseSummary:
+    """The facts of the case `case_id`, if `actor` may see it; NotFound if there is none or she may not."""
+    check_case_visible(session, actor, case_id, now)
+    return _summary(session, case_id)
+
+
+def _summary(session: Session, case_id: int) -> CaseSummary:
     found = session.execute(
         select(Case, Taxpayer).join(Taxpayer, Taxpayer.id == Case.taxpayer_id).where(Case.id == case_id)
     ).first()
@@ -173,9 +216,10 @@ def summary(session: Session, case_id: int) -> CaseSummary:
     )
 
 
-def history(session: Session, reference: int | str) -> CaseHistory:
-    """Every automated call, response, call-list entry and audited action on the case, oldest first."""
-    case = find_case(session, reference)
+def history(session: Session, reference: int | str, actor: Actor, now: dt.datetime) -> CaseHistory:
+    """Every automated call, response, call-list entry and audited action on the case, oldest first (NotFound
+    if `actor` may not see the case)."""
+    case = find_case(session, reference, actor, now)
     attempts = session.execute(
         select(CallAttempt, Campaign.name)
         .outerjoin(Campaign, Campaign.id == CallAttempt.campaign_id)
@@ -216,6 +260,8 @@ def response_row_of(response: CaseResponse) -> ResponseRow:
         recorded_by=response.recorded_by,
         needs_review=response.needs_review,
         note=response.note,
+        withdrawn_at=response.withdrawn_at,
+        withdrawn_by=response.withdrawn_by,
     )
 
 
@@ -244,26 +290,59 @@ def audit_for_case(session: Session, case_id: int) -> tuple[AuditRow, ...]:
     )
 
 
-def responses_needing_review(
-    session: Session, page: PageRequest | None = None, kind: str | None = None
-) -> Page[ResponseRow]:
-    """Responses from a caller number that matched several cases (optionally of one `kind`), newest first."""
+def callbacks_to_review(session: Session, actor: Actor, page: PageRequest | None = None) -> Page[PendingCallbackRow]:
+    """Inbound callbacks waiting for a supervisor (their number matched several open cases), oldest first, each
+    with the cases it matched. Forbidden to a representative: the queue names cases beyond her lists."""
+    if not sees_every_case(actor):
+        raise Forbidden("the review queue names cases beyond a representative's lists", "read")
     page = page or PageRequest()
-    where: list[ColumnElement[bool]] = [CaseResponse.needs_review.is_(True)]
-    if kind is not None:
-        where.append(CaseResponse.kind == kind)
-    total = session.scalar(select(func.count()).select_from(CaseResponse).where(*where)) or 0
-    rows = session.scalars(
-        select(CaseResponse).where(*where).order_by(CaseResponse.id.desc()).limit(page.limit).offset(page.offset)
+    pending = (InboundCallback.match_status == CallbackMatch.AMBIGUOUS.value) & InboundCallback.resolved_at.is_(None)
+    total = session.scalar(select(func.count()).select_from(InboundCallback).where(pending)) or 0
+    callbacks = list(
+        session.scalars(
+            select(InboundCallback).where(pending).order_by(InboundCallback.id).limit(page.limit).offset(page.offset)
+        )
     )
-    return Page(items=[response_row_of(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    found = candidates_of(session, [c.id for c in callbacks])
+    return Page(
+        items=[
+            PendingCallbackRow(
+                id=c.id,
+                caller=c.caller_e164 or c.caller_raw,
+                called_at=c.called_at,
+                received_at=c.received_at,
+                candidates=found.get(c.id, ()),
+            )
+            for c in callbacks
+        ],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+def candidates_of(session: Session, callback_ids: list[int]) -> dict[int, tuple[CandidateRow, ...]]:
+    """The cases each of these inbound callbacks matched when it arrived, by case id."""
+    if not callback_ids:
+        return {}
+    rows = session.execute(
+        select(InboundCallbackMatch.inbound_callback_id, Case.id, Case.case_number)
+        .join(Case, Case.id == InboundCallbackMatch.case_id)
+        .where(InboundCallbackMatch.inbound_callback_id.in_(callback_ids))
+        .order_by(InboundCallbackMatch.inbound_callback_id, Case.id)
+    ).all()
+    found: dict[int, list[CandidateRow]] = {}
+    for callback_id, case_id, case_number in rows:
+        found.setdefault(callback_id, []).append(CandidateRow(case_id, case_number))
+    return {callback_id: tuple(candidates) for callback_id, candidates in found.items()}
 
 
 def responses_by_kind(
     session: Session, since: dt.datetime | None = None, needs_review: bool | None = None
 ) -> dict[str, int]:
-    """How many responses of each kind were recorded (since `since`; only those needing review, or not)."""
-    where: list[ColumnElement[bool]] = []
+    """How many responses of each kind were recorded and still count (since `since`; only those needing review,
+    or not)."""
+    where: list[ColumnElement[bool]] = [CaseResponse.withdrawn_at.is_(None)]
     if since is not None:
         where.append(CaseResponse.recorded_at >= since)
     if needs_review is not None:

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from contact_service.adapters.db.models import Case
+from contact_service.domain.access import Actor
 from contact_service.domain.cases import NoticeStage
 from contact_service.domain.enforcement import EnforcementFacts, EnforcementThresholds, Recommendation, recommend
 from contact_service.domain.errors import NotFound
-from contact_service.read.cases import active_holds, case_id_of
+from contact_service.read.cases import active_holds, visible_case_id
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,14 @@ def facts_for(session: Session, case_id: int, today: dt.date) -> EnforcementFact
 
 
 def advice(
-    session: Session, reference: int | str, thresholds: EnforcementThresholds, today: dt.date
+    session: Session,
+    reference: int | str,
+    thresholds: EnforcementThresholds,
+    actor: Actor,
+    now: dt.datetime,
 ) -> EnforcementAdvice:
-    """The recommendations for the case with this id or case number; NotFound if there is none."""
-    case_id = case_id_of(session, reference)
+    """The recommendations for the case with this id or case number as of `now`'s day; NotFound if there is
+    none or `actor` may not see it."""
+    today = now.date()
+    case_id = visible_case_id(session, reference, actor, now)
     return EnforcementAdvice(case_id, today, tuple(recommend(facts_for(session, case_id, today), thresholds)))

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from contact_service.adapters.db.access_models import ApiToken
-from contact_service.domain.access import SYSTEM, Actor, Role
+from contact_service.domain.access import SYSTEM, Actor, Role, is_system_name
 from contact_service.domain.errors import Invalid
 
 TOKEN_PREFIX = "cs_"
@@ -41,6 +41,8 @@ def issue(session: Session, subject: str, role: Role | str, now: dt.datetime, is
     """Create a token for `subject` with `role`. Flushes. Invalid naming `subject` or `role` if either is unusable."""
     if not SUBJECT_PATTERN.match(subject or ""):
         raise Invalid("subject", "letters, digits and . _ @ - (at most 100 characters)")
+    if is_system_name(subject):
+        raise Invalid("subject", "is the name the service itself acts under; choose a person's name")
     try:
         token_role = Role(role)
     except ValueError:

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from contact_service.adapters.db.escalation_models import CallList, CallListEntry
 from contact_service.adapters.db.models import Case, CaseHold, PhoneNumber, Taxpayer
-from contact_service.domain.access import Actor, may_work_claim
+from contact_service.domain import external_time
+from contact_service.domain.access import Actor, may_see_entry, may_work_claim, why_claim_cannot_be_disposed
 from contact_service.domain.call_work import EFFECTS, NOT_REACHED_RETRY, Disposition, Next
 from contact_service.domain.calling_window import CallingWindow
 from contact_service.domain.cases import Hold
@@ -29,6 +30,7 @@ from contact_service.domain.phone import decode_zones, possible_time_zones
 from contact_service.domain.states import EntryStatus, PhoneStatus
 from contact_service.services import responses
 from contact_service.services.call_lists import list_id_of, priority_order
+from contact_service.services.case_visibility import assigned_list_ids, entry_facts
 
 BATCH = 8
 MAX_BATCHES = 64  # look this deep for a case callable now before saying there is none
@@ -161,15 +163,24 @@ def _claim(
     ).first()
 
 
-def held_entry(session: Session, entry_id: int, actor: Actor) -> CallListEntry:
-    """The entry, locked, if `actor` may act on its claim (domain.access.may_work_claim)."""
+def held_entry(session: Session, entry_id: int, actor: Actor, now: dt.datetime, *, disposing: bool) -> CallListEntry:
+    """The entry, locked, if `actor` may act on its claim (domain.access): NotFound if she may not see it (an
+    entry on a list not assigned to her, that she does not hold, does not exist for her), Conflict if it is
+    not claimed, Forbidden if someone else holds it; and for a disposition, Conflict if the claim ran out or
+    her list was unassigned since she took it (she may still release it)."""
     entry = session.scalar(select(CallListEntry).where(CallListEntry.id == entry_id).with_for_update())
     if entry is None:
+        raise NotFound("call list entry", entry_id)
+    facts, assigned = entry_facts(entry), assigned_list_ids(session, actor)
+    if not may_see_entry(actor, facts, assigned, now):
         raise NotFound("call list entry", entry_id)
     if entry.status != EntryStatus.CLAIMED.value:
         raise Conflict(f"entry {entry_id} is {entry.status}, not claimed; take it from its list first")
     if not may_work_claim(actor, entry.claimed_by):
         raise Forbidden(f"entry {entry_id} is claimed by someone else")
+    refusal = why_claim_cannot_be_disposed(actor, facts, assigned, now) if disposing else None
+    if refusal is not None:
+        raise Conflict(f"entry {entry_id}: {refusal}")
     return entry
 
 
@@ -197,7 +208,7 @@ def record_disposition(
 ) -> Disposed:
     """Record how the call on a claimed case ended, and move the case on (closed, back later, or research)."""
     parsed = parse_disposition(disposition, callback_at, note)
-    entry = held_entry(session, entry_id, actor)
+    entry = held_entry(session, entry_id, actor, now, disposing=True)
     if callback_at is not None:
         check_callback(session, entry.case_id, callback_at, now)
     effect = EFFECTS[parsed]
@@ -242,13 +253,9 @@ def mark_primary_number_bad(session: Session, case_id: int, now: dt.datetime) ->
 
 
 def check_callback(session: Session, case_id: int, callback_at: dt.datetime, now: dt.datetime) -> None:
-    """Refuse a callback time in the past, too far ahead, or outside the taxpayer's calling window."""
-    if callback_at.tzinfo is None:
-        raise Invalid("callback_at", "give a time zone offset (like 2026-11-25T15:00:00-05:00)")
-    if callback_at <= now:
-        raise Invalid("callback_at", "must be in the future")
-    if callback_at > now + CALLBACK_HORIZON:
-        raise Invalid("callback_at", f"at most {CALLBACK_HORIZON.days} days ahead")
+    """Refuse a callback time in the past, too far ahead (domain.external_time), or outside the taxpayer's
+    calling window."""
+    external_time.future_time("callback_at", callback_at, now, horizon=CALLBACK_HORIZON)
     zones = _zones(session, case_id)
     if not zones:
         raise OutsideCallingWindow(
@@ -263,9 +270,9 @@ def check_callback(session: Session, case_id: int, callback_at: dt.datetime, now
         )
 
 
-def release(session: Session, entry_id: int, actor: Actor) -> tuple[CallListEntry, str | None]:
+def release(session: Session, entry_id: int, actor: Actor, now: dt.datetime) -> tuple[CallListEntry, str | None]:
     """Give a claimed case back to its list untouched; the entry and who held it."""
-    entry = held_entry(session, entry_id, actor)
+    entry = held_entry(session, entry_id, actor, now, disposing=False)
     previous_claimant = entry.claimed_by
     entry.status = EntryStatus.OPEN.value
     entry.claimed_by = entry.claimed_at = entry.claim_expires_at = None

@@ -5,15 +5,19 @@ transaction, and a batch that fails leaves the batches before it in place. The r
 `finish_run`; the use case (`use_cases.cases.import_cases`) writes it with `services.import_runs` in the
 transaction that carries the import's one audit record. This module stays free of the database: it is what
 the validating worker processes import.
+
+Damage stays where it is (`domain.csv_rows`): an unclosed quote, a line too long to read, a row of the wrong
+width each cost their own line, and the summary accounts for every line after the header. Memory is bounded
+however the file is made: by line and row length, and by batch, in rows and in bytes. A full TIN in any
+column refuses its row, named by column and never by value (`domain.tin`).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import multiprocessing
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -22,13 +26,16 @@ from typing import TYPE_CHECKING, BinaryIO, Protocol, TypeVar
 
 from contact_service.clock import Clock
 from contact_service.domain.case_record import CASE_COLUMNS, CaseRecord, missing_columns, parse_case_row
+from contact_service.domain.csv_rows import DEFAULT_LIMITS, CsvLimits, CsvRows, Row, UnusableHeader
 from contact_service.domain.errors import Invalid
+from contact_service.domain.tin import TIN_REASON, looks_like_tin, tin_columns
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
 ROW_LEVEL = "(row)"
 MAX_KEPT_REJECTIONS = 1000  # the summary keeps the first ones; every one is still streamed to the listener
+DEFAULT_BATCH_BYTES = 4 * 1024 * 1024  # of the file per batch, whatever its rows' width
 
 
 class CaseFileError(Invalid):
@@ -54,24 +61,35 @@ class CaseWriter(Protocol):
 
 @dataclass(frozen=True)
 class Rejection:
-    """A refused row: the line it starts on, the column at fault and why."""
+    """A refused row: the line it starts on (and ends on, when a quoted field spans lines), the column at fault
+    and why."""
 
     line: int
     column: str
     reason: str
+    end_line: int | None = None
 
     def __str__(self) -> str:
-        return f"line {self.line}, {self.column}: {self.reason}"
+        lines = f"lines {self.line}-{self.end_line}" if self.end_line else f"line {self.line}"
+        return f"{lines}, {self.column}: {self.reason}"
 
 
 @dataclass
 class ImportSummary:
-    """Counts of one import, plus the first rejections for display."""
+    """Counts of one import, plus the first rejections for display.
+
+    Every row read is imported or rejected (`rows_read == rows_imported + rows_rejected`), and every data line
+    (a physical line after the header) is in exactly one row or blank:
+    `data_lines == rows_read + joined_lines + blank_lines`, where `joined_lines` are the lines after the first
+    of rows whose quoted fields hold line breaks (see `domain.csv_rows`)."""
 
     rows_read: int = 0
     rows_imported: int = 0
     rows_rejected: int = 0
     rejections: list[Rejection] = field(default_factory=list)
+    data_lines: int = 0
+    joined_lines: int = 0
+    blank_lines: int = 0
 
     @property
     def clean(self) -> bool:
@@ -106,28 +124,31 @@ def import_cases(
     workers: int = 1,
     on_rejection: Callable[[Rejection], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    batch_bytes: int = DEFAULT_BATCH_BYTES,
+    limits: CsvLimits = DEFAULT_LIMITS,
 ) -> ImportSummary:
     """Validate and upsert every row of a case file. CaseFileError, before anything is written, if the file is
     unusable.
 
-    `on_progress(rows_read, bytes_read)` is called after every batch. A case number repeated in one file:
-    the last row wins. With `workers` > 1, rows are validated in that many processes while this one writes.
+    A batch is written when it holds `batch_size` rows or `batch_bytes` of the file, whichever comes first;
+    `on_progress(rows_read, bytes_read)` is called after every batch. A case number repeated in one file: the
+    last row wins. With `workers` > 1, rows are validated in that many processes while this one writes.
     """
     counter = _CountingReader(source)
     # Bad bytes become U+FFFD so the row holding them can be refused alone; a BOM is dropped.
     text = io.TextIOWrapper(io.BufferedReader(counter), encoding="utf-8-sig", errors="replace", newline="")
-    reader = csv.reader(text)
+    rows = CsvRows(text, limits)
     try:
-        columns, width = _read_header(reader)
-    except _UnusableHeader as exc:
+        layout = _read_header(rows)
+    except UnusableHeader as exc:
         raise CaseFileError(source_name, str(exc)) from None
     run_id = writer.start_run(source_name, clock.now())
     today = clock.now().date()
     summary = ImportSummary()
     batch: dict[str, CaseRecord] = {}
 
-    def reject(line: int, column: str, reason: str) -> None:
-        rejection = Rejection(line, column, reason)
+    def reject(line: int, end_line: int, column: str, reason: str) -> None:
+        rejection = Rejection(line, column, reason, end_line if end_line != line else None)
         if len(summary.rejections) < MAX_KEPT_REJECTIONS:
             summary.rejections.append(rejection)
         if on_rejection:
@@ -140,9 +161,10 @@ def import_cases(
         if on_progress and summary.rows_read:
             on_progress(summary.rows_read, counter.bytes_read)
 
-    validate = partial(_validate_chunk, columns=columns, width=width, today=today)
-    for chunk in _ordered_map(validate, _chunks(reader, batch_size), workers):
-        for line, outcome in chunk:
+    validate = partial(_validate_chunk, layout=layout, today=today)
+    chunks = _chunks(rows.rows(layout.width), batch_size, batch_bytes, counter)
+    for chunk in _ordered_map(validate, chunks, workers):
+        for line, end_line, outcome in chunk:
             summary.rows_read += 1
             if isinstance(outcome, CaseRecord):
                 batch[outcome.case_number] = outcome
@@ -150,58 +172,47 @@ def import_cases(
                 continue
             summary.rows_rejected += 1
             for column, reason in outcome:
-                reject(line, column, reason)
+                reject(line, end_line, column, reason)
         flush()
+    summary.data_lines, summary.joined_lines, summary.blank_lines = rows.data_lines, rows.joined_lines, rows.blank_lines
     writer.finish_run(run_id, summary.rows_read, summary.rows_imported, summary.rows_rejected, clock.now())
     return summary
 
 
-Chunk = list[tuple[int, "list[str] | str"]]  # (line, cells) or (line, why the CSV reader failed)
+Chunk = list[Row]
 Outcome = CaseRecord | list[tuple[str, str]]
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
-class _LineReader(Protocol):
-    """What csv.reader gives: rows, and the line the last row read ended on."""
+@dataclass(frozen=True)
+class _Layout:
+    """What the header says: where each case column is, every column's name for reports, the row width."""
 
-    @property
-    def line_num(self) -> int: ...
-
-    def __next__(self) -> list[str]: ...
-
-
-class _UnusableHeader(Exception):
-    """Why the header row cannot be used (the file's name is added by import_cases)."""
+    columns: dict[str, int]
+    extra: tuple[int, ...]  # the positions of the columns the case record does not read
+    extra_labels: tuple[str, ...]
+    width: int
 
 
-def _chunks(reader: _LineReader, size: int) -> Iterator[Chunk]:
-    """Non-blank rows with the line each starts on, `size` at a time."""
+def _chunks(rows: Iterator[Row], size: int, max_bytes: int, counter: _CountingReader) -> Iterator[Chunk]:
+    """Rows `size` at a time, or fewer once they took `max_bytes` of the file (counted as read, to within one
+    read buffer): wide rows do not pile up until a batch of many fills."""
     chunk: Chunk = []
-    while True:
-        line = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            chunk.append((line, f"unreadable CSV ({exc})"))
-            continue
-        if any(cell.strip() for cell in row):
-            chunk.append((line, row))
-        if len(chunk) >= size:
+    started_at = counter.bytes_read
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size or counter.bytes_read - started_at >= max_bytes:
             yield chunk
             chunk = []
+            started_at = counter.bytes_read
     if chunk:
         yield chunk
 
 
-def _validate_chunk(chunk: Chunk, columns: dict[str, int], width: int, today: dt.date) -> list[tuple[int, Outcome]]:
+def _validate_chunk(chunk: Chunk, layout: _Layout, today: dt.date) -> list[tuple[int, int, Outcome]]:
     """Validate a chunk of rows (runs in a worker process when there are several)."""
-    return [
-        (line, [(ROW_LEVEL, row)] if isinstance(row, str) else _row_problems(row, columns, width, today))
-        for line, row in chunk
-    ]
+    return [(row.line, row.end_line, _row_problems(row, layout, today)) for row in chunk]
 
 
 def _ordered_map(function: Callable[[Item], Result], items: Iterable[Item], workers: int) -> Iterator[Result]:
@@ -230,34 +241,43 @@ def _ordered_map(function: Callable[[Item], Result], items: Iterable[Item], work
             yield pending.popleft().result()
 
 
-def _read_header(reader: _LineReader) -> tuple[dict[str, int], int]:
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise _UnusableHeader("the file is empty") from None
-    except csv.Error as exc:
-        raise _UnusableHeader(f"line 1 is not readable as CSV ({exc})") from None
+def _read_header(rows: CsvRows) -> _Layout:
+    header = rows.header()
     if any("\ufffd" in cell for cell in header):
-        raise _UnusableHeader("the file is not UTF-8 text")
+        raise UnusableHeader("the file is not UTF-8 text")
     names = [cell.strip().lower() for cell in header]
     missing = missing_columns(header)
     if missing:
         if len(missing) == len(CASE_COLUMNS):
-            raise _UnusableHeader(f"line 1 is not a header row; expected the columns: {', '.join(CASE_COLUMNS)}")
-        raise _UnusableHeader(f"the header row lacks column(s): {', '.join(missing)}")
-    duplicated = sorted({name for name in names if names.count(name) > 1 and name in CASE_COLUMNS})
+            raise UnusableHeader(f"line 1 is not a header row; expected the columns: {', '.join(CASE_COLUMNS)}")
+        raise UnusableHeader(f"the header row lacks column(s): {', '.join(missing)}")
+    counts = Counter(name for name in names if name in CASE_COLUMNS)
+    duplicated = sorted(name for name, count in counts.items() if count > 1)
     if duplicated:
-        raise _UnusableHeader(f"the header row names column(s) twice: {', '.join(duplicated)}")
-    return {name: index for index, name in enumerate(names) if name in CASE_COLUMNS}, len(header)
+        raise UnusableHeader(f"the header row names column(s) twice: {', '.join(duplicated)}")
+    columns = {name: index for index, name in enumerate(names) if name in CASE_COLUMNS}
+    extra = tuple(index for index, name in enumerate(names) if name not in CASE_COLUMNS)
+    return _Layout(columns, extra, tuple(_label(names[index], index) for index in extra), len(header))
 
 
-def _row_problems(row: list[str], columns: dict[str, int], width: int, today: dt.date) -> Outcome:
-    if len(row) != width:
-        return [(ROW_LEVEL, f"has {len(row)} fields; the header has {width}")]
-    if any("\ufffd" in cell for cell in row):
+def _label(name: str, index: int) -> str:
+    """How reports name a column: its header name, or its position when the name is not fit to print."""
+    if name.isprintable() and 0 < len(name) <= 64 and not looks_like_tin(name, name):
+        return name
+    return f"column {index + 1}"
+
+
+def _row_problems(row: Row, layout: _Layout, today: dt.date) -> Outcome:
+    cells = row.cells
+    if cells is None:
+        return [(ROW_LEVEL, row.problem or "is not readable as CSV")]
+    if len(cells) != layout.width:
+        return [(ROW_LEVEL, f"has {len(cells)} fields; the header has {layout.width}")]
+    if any("\ufffd" in cell for cell in cells):
         return [(ROW_LEVEL, "contains bytes that are not UTF-8")]
-    fields = {name: row[index] for name, index in columns.items()}
-    result = parse_case_row(fields, today)
+    result = parse_case_row({name: cells[index] for name, index in layout.columns.items()}, today)
+    # The case record screens the columns it reads; a full TIN in a column it ignores refuses the row too.
+    unread = [(column, TIN_REASON) for column in tin_columns(layout.extra_labels, [cells[i] for i in layout.extra])]
     if isinstance(result, CaseRecord):
-        return result
-    return [(problem.column, problem.reason) for problem in result]
+        return unread or result
+    return [(problem.column, problem.reason) for problem in result] + unread

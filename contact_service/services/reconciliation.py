@@ -5,7 +5,9 @@
   again: if the provider has a call to that number since the attempt began, it is adopted; if not, the
   request never reached the provider and the attempt is queued again. Nobody else dials a number while one
   of its attempts is dialing, so a call found is this attempt's.
-- A placed call whose final callback never came is fetched from the provider and its final status logged.
+- A placed call whose final callback never came (a callback refused while the database was away) is fetched
+  from the provider, and its final status and what answered it go into the event log as the callbacks would
+  have.
 """
 
 from __future__ import annotations
@@ -125,6 +127,12 @@ def finish_silent_calls(
             continue
         status = call.status if call else "failed"
         if status in FINAL_STATUSES:
+            if call is None:
+                log.warning("attempt %s: the provider has no call %s; recorded as failed", attempt_id, sid)
+            else:
+                log.info(
+                    "attempt %s: no final callback came for call %s; the provider says %s", attempt_id, sid, status
+                )
             log_.append(
                 {
                     "dedup_key": f"status:{sid}:reconciled",
@@ -132,6 +140,8 @@ def finish_silent_calls(
                     "call_sid": sid,
                     "kind": "status",
                     "call_status": status,
+                    # A machine's call must not count as a person reached because its AMD callback was lost.
+                    "answered_by": call.answered_by if call else None,
                     "received_at": now,
                 }
             )

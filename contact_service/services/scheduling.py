@@ -40,7 +40,10 @@ def queue_due_attempts(session: Session, queue: CallQueue, now: dt.datetime, max
         want = min(room, calls_per_second * QUEUE_AHEAD_SECONDS - queued)
         if want <= 0:
             continue
-        due = (
+        # Two statements, not UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE): PostgreSQL may run that
+        # subquery once per candidate row (a nested-loop semi-join), and a LIMIT rescanned that way limits
+        # nothing: the whole campaign was queued in one round, past the cap on calls in progress.
+        due = session.scalars(
             select(CallAttempt.id)
             .where(
                 CallAttempt.state == AttemptState.PLANNED,
@@ -52,13 +55,17 @@ def queue_due_attempts(session: Session, queue: CallQueue, now: dt.datetime, max
             # Another dispatcher's rows are skipped, not waited for (SQLite has no row locks and renders
             # nothing here: one writer at a time already).
             .with_for_update(skip_locked=True)
-        )
-        ids = session.scalars(
-            update(CallAttempt)
-            .where(CallAttempt.id.in_(due.scalar_subquery()), CallAttempt.state == AttemptState.PLANNED)
-            .values(state=AttemptState.QUEUED, queued_at=now)
-            .returning(CallAttempt.id)
         ).all()
+        ids = (
+            session.scalars(
+                update(CallAttempt)
+                .where(CallAttempt.id.in_(due), CallAttempt.state == AttemptState.PLANNED)
+                .values(state=AttemptState.QUEUED, queued_at=now)
+                .returning(CallAttempt.id)
+            ).all()
+            if due
+            else []
+        )
         session.commit()
         if ids:
             queue.enqueue_dials(ids)

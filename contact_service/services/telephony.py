@@ -29,6 +29,7 @@ class ProviderCall:
     status: str
     start_time: dt.datetime | None = None
     date_created: dt.datetime | None = None
+    answered_by: str | None = None  # what answering-machine detection found (human, machine_end_beep, ...)
 
 
 class CallRejected(Exception):

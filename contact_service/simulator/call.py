@@ -13,6 +13,15 @@ from contact_service.simulator.personas import Persona
 
 API_VERSION = "2010-04-01"
 FINAL_STATUSES = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
+# The Call resource's status values (2010-04-01). The simulator also tracks "initiated", the status-callback
+# event of a call being dialled; the REST resource shows such a call as queued until it rings.
+RESOURCE_STATUSES = frozenset({"queued", "ringing", "in-progress", *FINAL_STATUSES})
+RESOURCE_STATUS_OF = {"initiated": "queued"}
+
+
+def resource_status(status: str) -> str:
+    """The status the REST API shows for a call the simulator tracks as `status`."""
+    return RESOURCE_STATUS_OF.get(status, status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,11 +229,11 @@ class Call:
         }
 
     def resource(self) -> dict[str, Any]:
-        """The Call resource JSON, as the 2010-04-01 REST API returns it."""
+        """The Call resource JSON, as the 2010-04-01 REST API returns it: the fields of Twilio's OpenAPI
+        description (twilio/twilio-oai, api.v2010.account.call), no more (tests/integration/simulator)."""
         uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Calls/{self.sid}"
         return {
             "account_sid": self.account_sid,
-            "annotation": None,
             "answered_by": self.answered_by,
             "api_version": API_VERSION,
             "caller_name": None,
@@ -244,8 +253,7 @@ class Call:
             "queue_time": "0",
             "sid": self.sid,
             "start_time": rfc2822(self.start_time),
-            "status": self.status,
-            "stir_verstat": None,
+            "status": resource_status(self.status),
             "subresource_uris": {
                 name: f"{uri}/{path}.json"
                 for name, path in (

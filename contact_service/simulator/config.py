@@ -12,8 +12,10 @@ from typing import Any
 from contact_service.simulator.personas import DEFAULT_MIX, PERSONAS
 
 # The same account as config/defaults.toml, so a service on default settings talks to a default simulator.
-DEFAULT_ACCOUNT_SID = "ACdemo0000000000000000000000000000"
-DEFAULT_AUTH_TOKEN = "simulator-auth-token"
+DEFAULT_ACCOUNT_SID = "AC00000000000000000000000000000000"
+DEFAULT_AUTH_TOKEN = "simulator-auth-token"  # published: refused on any interface but loopback (server.py)
+# Twilio's pattern for an account SID (2010-04-01 API): AC and 32 hexadecimal digits.
+ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 HOLDABLE_STATUSES = ("initiated", "ringing", "in-progress")
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
@@ -117,8 +119,8 @@ def _rate(value: Any) -> float:
 
 def _account_sid(value: Any) -> str:
     text = str(value).strip()
-    if not (text.startswith("AC") and len(text) == 34 and text[2:].isalnum()):
-        raise ValueError("must be AC followed by 32 letters or digits")
+    if not ACCOUNT_SID.match(text):
+        raise ValueError("must be AC followed by 32 hexadecimal digits")
     return text
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from contact_service.simulator.call import Call
+from contact_service.simulator.call import RESOURCE_STATUSES, Call, resource_status
 from contact_service.simulator.errors import bad_parameter
 
 FILTER_NAMES = ("To", "From", "Status", "StartTime", "StartTime>", "StartTime<", "EndTime", "EndTime>", "EndTime<")
@@ -84,7 +84,10 @@ def _test(name: str, value: str) -> Callable[[Call], bool]:
     if name in ("To", "From"):
         return lambda call: (call.request.to if name == "To" else call.request.from_) == value
     if name == "Status":
-        return lambda call: call.status == value
+        if value not in RESOURCE_STATUSES:
+            raise bad_parameter(name, f"{value!r} is not a call status ({', '.join(sorted(RESOURCE_STATUSES))})")
+        # The filter sees the status the resource shows (a call being dialled is queued).
+        return lambda call: resource_status(call.status) == value
     field_name, operator = name.rstrip("<>"), name[len(name.rstrip("<>")) :]
     moment, whole_day = _when(name, value)
     if not operator:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 from types import TracebackType
 from typing import Any
@@ -10,8 +11,18 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from contact_service.clock import Clock
 from contact_service.simulator.app import create_simulator_app, engine_of
-from contact_service.simulator.config import SimulatorConfig
+from contact_service.simulator.config import DEFAULT_AUTH_TOKEN, SimulatorConfig
 from contact_service.simulator.engine import SimulatorEngine
+
+
+def is_loopback(host: str) -> bool:
+    """True for an interface only this machine reaches (localhost, 127.0.0.0/8, ::1); "" and 0.0.0.0 are every one."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -35,9 +46,15 @@ class SimulatorServer:
         self.url = ""
 
     def start(self) -> SimulatorServer:
-        """Bind the port, start the engine, and serve in a daemon thread."""
+        """Bind the port, start the engine, and serve in a daemon thread. ValueError if asked to listen beyond
+        this machine with the published auth token (anyone could place calls and sign webhooks with it)."""
         if self._server is not None:
             return self
+        if self.engine.config.auth_token == DEFAULT_AUTH_TOKEN and not is_loopback(self._host):
+            raise ValueError(
+                f"the published simulator auth token is for local development only; to listen on {self._host or '*'}"
+                " set a secret TWILIO_AUTH_TOKEN of your own"
+            )
         self._server = make_server(self._host, self._port, self.app, threaded=True, request_handler=_QuietHandler)
         shown_host = "127.0.0.1" if self._host in ("0.0.0.0", "") else self._host
         self.url = f"http://{shown_host}:{self._server.server_port}"

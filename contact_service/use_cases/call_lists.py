@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from contact_service.domain.access import Actor, Permission, authorize
 from contact_service.domain.call_work import Disposition, Next
-from contact_service.domain.errors import NothingToDo
+from contact_service.domain.errors import Invalid, NothingToDo
 from contact_service.read import call_lists as read_call_lists
+from contact_service.read import people
 from contact_service.read.call_lists import CallListSummary, EntryRow
 from contact_service.services import audit, call_lists, call_work, escalation
 from contact_service.services.unit_of_work import UnitOfWork
@@ -120,7 +121,7 @@ def release_case(uow: UnitOfWork, actor: Actor, entry_id: int) -> EntryRow:
     """Give a claimed case back to its list untouched."""
     authorize(actor, Permission.WORK_LISTS)
     with uow:
-        _, claimant = call_work.release(uow.session, entry_id, actor)
+        _, claimant = call_work.release(uow.session, entry_id, actor, uow.now)
         row = read_call_lists.entry(uow.session, entry_id)
         audit.record(
             uow.session,
@@ -137,11 +138,17 @@ def release_case(uow: UnitOfWork, actor: Actor, entry_id: int) -> EntryRow:
 
 
 def assign_list(uow: UnitOfWork, actor: Actor, list_ref: int | str, representative: str) -> AssignmentChange:
-    """Let a representative work a list (and so see it)."""
+    """Let a representative work a list (and so see it). Invalid naming `representative` unless she exists as
+    a representative (read.people decides who does)."""
     authorize(actor, Permission.MANAGE_LISTS)
     with uow:
         call_lists.ensure_call_lists(uow.session)
         target = call_lists.list_for(uow.session, list_ref, actor)
+        if not people.is_representative(uow.session, representative):
+            raise Invalid(
+                "representative",
+                "is not a representative with a live token (contact-service tokens create NAME --role representative)",
+            )
         changed = call_lists.assign(uow.session, target, representative, actor, uow.now)
         audit.record(
             uow.session,

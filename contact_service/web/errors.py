@@ -27,6 +27,16 @@ STATUS_OF: tuple[tuple[type[ServiceError], int], ...] = (
 )
 
 
+# Routes whose errors, protocol ones included (404, 405, 413), are the one JSON shape: the API and the inbound
+# callback. The Twilio webhooks answer Twilio in TwiML or plain text.
+JSON_ERROR_PREFIXES = ("/api/", "/webhooks/inbound-callback")
+
+
+def speaks_json(path: str) -> bool:
+    """True when errors on `path` are reported in the one JSON shape."""
+    return path.startswith(JSON_ERROR_PREFIXES)
+
+
 def status_of(error: ServiceError) -> int:
     """The HTTP status a refusal is reported with."""
     return next((status for kind, status in STATUS_OF if isinstance(error, kind)), 400)

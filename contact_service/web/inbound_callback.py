@@ -3,6 +3,11 @@
 The platform signs the raw request body with the shared secret (HMAC-SHA256, hex) in `X-Contact-Signature`
 as `sha256=<hex>`. An unsigned or wrongly signed request gets 403 and changes nothing. The body is JSON:
 {"caller": "<number as the platform wrote it>", "called_at": "<ISO 8601 with offset>", "call_id": "<optional>"}.
+
+`called_at` is held to the bounds of every time from outside (domain.external_time): at most
+`external_time_skew_seconds` ahead of our clock, not before 2000-01-01; out of range is 400 naming the field.
+A number that matches one open case marks it responded; several record nothing and wait for a supervisor
+(`GET /api/v1/responses/review`, `POST /api/v1/inbound-callbacks/{id}/resolve`).
 """
 
 from __future__ import annotations
@@ -11,8 +16,10 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
+from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
+from pydantic_core import from_json
 
 from contact_service.adapters import counters
 from contact_service.domain.access import CALL_CENTRE_PLATFORM
@@ -30,9 +37,18 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
+def _json(body: bytes) -> Any:
+    """The body as JSON, or None when it is not. pydantic's parser bounds nesting; the standard library's
+    recurses into a few thousand brackets until RecursionError, a 500."""
+    try:
+        return from_json(body)
+    except ValueError:
+        return None
+
+
 @inbound_callbacks.post("/webhooks/inbound-callback")
 def inbound_callback() -> Response:
-    """Record the report and match the caller to open cases (one, several for review, or none: logged)."""
+    """Record the report and match the caller to open cases (one: responded; several: for review; none: logged)."""
     c = container()
     body = request.get_data(cache=True)
     presented = request.headers.get(SIGNATURE_HEADER, "")
@@ -44,9 +60,12 @@ def inbound_callback() -> Response:
         )
         counters.increment(c.redis, "inbound_callback_signature_refused")
         return error_response(403, "forbidden: invalid signature")
-    data = request.get_json(silent=True)
+    data = _json(body)
     if not isinstance(data, dict):
         return error_response(400, "body: must be a JSON object", "body")
+    for name, value in data.items():
+        if isinstance(value, str) and "\x00" in value:  # never meant, and PostgreSQL refuses it
+            return error_response(400, f"{name}: must not contain NUL characters", name)
     caller, called_at, call_id = data.get("caller"), data.get("called_at"), data.get("call_id")
     if not isinstance(caller, str) or not caller.strip() or len(caller) > 64 or "\x00" in caller:
         return error_response(400, "caller: the caller's number as text (at most 64 characters)", "caller")
@@ -61,7 +80,12 @@ def inbound_callback() -> Response:
             400, "called_at: an ISO 8601 time with a UTC offset, like 2026-11-24T15:04:05-05:00", "called_at"
         )
     result = case_actions.record_inbound_callback(
-        c.unit_of_work(), CALL_CENTRE_PLATFORM, caller, when.astimezone(dt.UTC), call_id
+        c.unit_of_work(),
+        CALL_CENTRE_PLATFORM,
+        caller,
+        when,
+        call_id,
+        skew=dt.timedelta(seconds=c.settings.external_time_skew_seconds),
     )
     return jsonify(
         {

@@ -3,7 +3,8 @@
 A request whose X-Twilio-Signature does not match (computed with the auth token over PUBLIC_BASE_URL +
 path + query and the form parameters) gets 403 and changes nothing; it is logged and counted as a security
 event. Whatever goes wrong after that, a caller still hears the official-number message: voice and gather
-never answer 500.
+never answer 500. Voice and gather serve a taxpayer's name only to the attempt's own live call (its recorded
+call SID, dialing or placed: services.call_flow.bound_attempt); any other request hears the safe message.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from werkzeug.datastructures import MultiDict
 from contact_service.adapters import counters
 from contact_service.adapters.db.event_log import EventLogUnavailable
 from contact_service.adapters.twiml import render_twiml, safe_twiml
+from contact_service.domain import external_time
 from contact_service.services import call_events, call_flow
 from contact_service.services.call_events import ProviderEvent
 from contact_service.services.telephony import ProviderUnavailable
@@ -69,7 +71,7 @@ def verify_signature() -> Response | None:
     security_log.warning(
         "refused webhook %s from %s: %s",
         request.path,
-        request.headers.get("X-Forwarded-For", request.remote_addr),
+        request.remote_addr,  # a client's own X-Forwarded-For counts only through trusted_proxy_hops (web/app.py)
         reason,
     )
     counters.increment(container().redis, "webhook_signature_refused")
@@ -84,7 +86,7 @@ def voice() -> Response:
     try:
         with container().sessions() as session:
             plan = call_flow.plan_for_answer(
-                session, attempt_id, _text("AnsweredBy"), voicemail=request.args.get("mode") == "voicemail"
+                session, attempt_id, call_sid, _text("AnsweredBy"), voicemail=request.args.get("mode") == "voicemail"
             )
         call_events.record_served(
             container().event_log, plan.attempt_id, call_sid, plan.action.value, container().clock.now()
@@ -110,7 +112,7 @@ def gather() -> Response:
         )
         call_events.record_callback(container().event_log, attempt_id, event, container().clock.now())
         with container().sessions() as session:
-            plan = call_flow.plan_for_keypress(session, attempt_id, digits)
+            plan = call_flow.plan_for_keypress(session, attempt_id, call_sid, digits)
         call_events.record_served(
             container().event_log, plan.attempt_id, call_sid, plan.action.value, container().clock.now()
         )
@@ -196,4 +198,7 @@ def _timestamp(name: str) -> dt.datetime | None:
         parsed = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return parsed if parsed.tzinfo else None
+    # Informational only (nothing is decided on it): out of bounds it is dropped, the callback still recorded.
+    system = container()
+    skew = dt.timedelta(seconds=system.settings.external_time_skew_seconds)
+    return parsed if external_time.within_bounds(parsed, system.clock.now(), skew=skew) else None

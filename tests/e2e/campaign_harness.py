@@ -1,5 +1,8 @@
 """A whole deployment for end-to-end campaign tests: simulator, web app, dispatcher and RQ worker processes,
-all reading one simulated clock, on the test PostgreSQL database and Redis."""
+all reading one simulated clock, on the test PostgreSQL database and Redis.
+
+With `log_dir`, every process the deployment starts writes its output to <log_dir>/<name>.log (a failing
+fault test shows what the processes said; the log scan reads them)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -44,20 +48,47 @@ class Deployment:
     engine: Engine
     clock: SimulatedClock
     workers: list[subprocess.Popen] = field(default_factory=list)  # type: ignore[type-arg]
+    dispatchers: list[subprocess.Popen] = field(default_factory=list)  # type: ignore[type-arg]
     env: dict[str, str] = field(default_factory=dict)
+    log_dir: Path | None = None
+    _started: int = 0
+
+    def _start(self, command: str) -> subprocess.Popen:  # type: ignore[type-arg]
+        self._started += 1
+        output: int | object = subprocess.DEVNULL
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            output = (self.log_dir / f"{command}-{self._started}.log").open("ab")
+        try:
+            return subprocess.Popen(
+                [sys.executable, "-m", "contact_service", command],
+                env=self.env,
+                cwd=REPO_ROOT,
+                stdout=output,  # type: ignore[arg-type]
+                stderr=subprocess.STDOUT if self.log_dir is not None else subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        finally:
+            if self.log_dir is not None:
+                output.close()  # type: ignore[attr-defined]  # the child has its own descriptor
 
     def start_worker(self) -> subprocess.Popen:  # type: ignore[type-arg]
         """One more `contact-service worker` process."""
-        process = subprocess.Popen(
-            [sys.executable, "-m", "contact_service", "worker"],
-            env=self.env,
-            cwd=REPO_ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        process = self._start("worker")
         self.workers.append(process)
         return process
+
+    def start_dispatcher(self) -> subprocess.Popen:  # type: ignore[type-arg]
+        """One more `contact-service dispatcher` process (with `deployment(dispatchers=...)`)."""
+        process = self._start("dispatcher")
+        self.dispatchers.append(process)
+        return process
+
+    def kill_dispatcher(self, process: subprocess.Popen) -> None:  # type: ignore[type-arg]
+        """SIGKILL: the lease it holds is left to expire."""
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        self.dispatchers.remove(process)
 
     def kill_worker(self, process: subprocess.Popen) -> None:  # type: ignore[type-arg]
         """SIGKILL: no cleanup, no goodbye."""
@@ -66,14 +97,17 @@ class Deployment:
         self.workers.remove(process)
 
     def stop_workers(self) -> None:
-        for process in list(self.workers):
-            os.killpg(process.pid, signal.SIGTERM)
-        for process in list(self.workers):
+        processes = [*self.workers, *self.dispatchers]
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         self.workers.clear()
+        self.dispatchers.clear()
 
     def configure_numbers(self, personas: dict[str, list[str]]) -> None:
         """Fixed outcomes on the simulator: the k-th call to a number gets the k-th persona."""
@@ -115,8 +149,14 @@ def deployment(
     workers: int = 2,
     account_cps: int = 50,
     reconcile_after: int = 3,
+    dispatchers: int = 0,
+    silent_call_grace: float | None = None,
+    log_dir: Path | None = None,
+    log_level: str = "WARNING",
 ) -> Iterator[Deployment]:
-    """Start everything; stop everything."""
+    """Start everything; stop everything. The dispatcher runs in a thread of this process, or, with
+    `dispatchers`, as that many `contact-service dispatcher` processes. `silent_call_grace`: real seconds the
+    in-process dispatcher waits for a late final callback before asking the provider (default: production's)."""
     clock = SimulatedClock(start, speed)
     sim_config = SimulatorConfig.from_mapping(
         {
@@ -140,12 +180,15 @@ def deployment(
                 "clock": clock.spec(),
                 "account_calls_per_second": account_cps,
                 "reconcile_after_seconds": reconcile_after,
-                "log_level": "WARNING",
+                "log_level": log_level,
             }
         )
         container = Container(settings=settings, clock=clock)
         container.engine = pg_engine  # type: ignore[misc]
-        with live_app(container, reconcile_after_seconds=reconcile_after) as base_url:
+        options = {"silent_call_grace_seconds": silent_call_grace} if silent_call_grace is not None else {}
+        with live_app(
+            container, dispatcher=not dispatchers, reconcile_after_seconds=reconcile_after, **options
+        ) as base_url:
             env = {key: value for key, value in os.environ.items() if not key.startswith(("CONTACT_", "TWILIO_"))}
             env.update(
                 DATABASE_URL=settings.database_url,
@@ -157,12 +200,18 @@ def deployment(
                 TWILIO_AUTH_TOKEN=AUTH_TOKEN,
                 CONTACT_CLOCK=clock.spec(),
                 CONTACT_ACCOUNT_CALLS_PER_SECOND=str(account_cps),
-                CONTACT_LOG_LEVEL="WARNING",
+                CONTACT_LOG_LEVEL=log_level,
+                CONTACT_RECONCILE_AFTER_SECONDS=str(reconcile_after),
                 CONTACT_CONFIG_DIR=str(REPO_ROOT / "config"),
+                PYTHONUNBUFFERED="1",
             )
-            handle = Deployment(container=container, simulator=simulator, engine=pg_engine, clock=clock, env=env)
+            handle = Deployment(
+                container=container, simulator=simulator, engine=pg_engine, clock=clock, env=env, log_dir=log_dir
+            )
             for _ in range(workers):
                 handle.start_worker()
+            for _ in range(dispatchers):
+                handle.start_dispatcher()
             try:
                 yield handle
             finally:

@@ -6,7 +6,10 @@ on its own against synthetic duplicates: a check that cannot fail proves nothing
 
 from __future__ import annotations
 
+import os
 import random
+import shutil
+import subprocess
 import threading
 import time
 from collections import Counter, defaultdict
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from contact_service.adapters.db.models import CallAttempt, CallEvent, Campaign, CampaignCase, Case
@@ -208,6 +212,106 @@ class WorkerKiller:
         states = attempt_state_counts(system.engine, self.campaign_id)  # type: ignore[attr-defined]
         self.kills.append(Kill(round(at, 3), victim.pid, states))
         system.start_worker()  # type: ignore[attr-defined]
+
+
+# ----------------------------------------------------------------------------------------------- PostgreSQL
+
+
+@dataclass
+class LocalPostgres:
+    """The local PostgreSQL service (Debian's pg_ctlcluster), stopped and started like an operator would."""
+
+    version: str
+    cluster: str = "main"
+
+    @classmethod
+    def find(cls) -> LocalPostgres | None:
+        """The one local cluster, if this machine runs PostgreSQL as a service we may restart."""
+        if shutil.which("pg_ctlcluster") is None or not os.path.isdir("/etc/postgresql"):
+            return None
+        versions = sorted(os.listdir("/etc/postgresql"))
+        return cls(versions[-1]) if versions else None
+
+    def _ctl(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", self.version, self.cluster, *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    def running(self) -> bool:
+        return self._ctl("status").returncode == 0
+
+    def stop(self) -> None:
+        """A fast shutdown: every session is disconnected, open transactions roll back."""
+        result = self._ctl("stop", "--mode", "fast")
+        if result.returncode != 0 and self.running():
+            raise AssertionError(f"could not stop PostgreSQL: {result.stderr or result.stdout}")
+
+    def start(self) -> None:
+        result = self._ctl("start")
+        if result.returncode != 0 and not self.running():
+            raise AssertionError(f"could not start PostgreSQL: {result.stderr or result.stdout}")
+
+
+def wait_for_postgres(engine: Engine, timeout: float = 30) -> None:
+    """Until the database answers again."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            postgres_now_ok(engine)
+            return
+        except OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def refused_callbacks(calls: Sequence[dict]) -> list[tuple[str, str, str | None]]:  # type: ignore[type-arg]
+    """(call SID, callback kind, the CallStatus it reported) of every callback our webhooks did not accept
+    (5xx, or no answer at all)."""
+    return [
+        (call["sid"], callback["kind"], callback.get("params", {}).get("CallStatus"))
+        for call in calls
+        for callback in call.get("callbacks", [])
+        if callback["status_code"] is None or callback["status_code"] >= 500
+    ]
+
+
+def reconciled_attempt_ids(engine: Engine, campaign_id: int) -> set[int]:
+    """Attempts whose final status came from the reconciler asking the provider, not from a callback."""
+    with Session(engine) as session:
+        return set(
+            session.scalars(
+                select(CallEvent.attempt_id)
+                .join(CallAttempt, CallAttempt.id == CallEvent.attempt_id)
+                .where(CallAttempt.campaign_id == campaign_id, CallEvent.dedup_key.like("status:%:reconciled"))
+            )
+        )
+
+
+# What the settled outcome of an attempt must be, given how the provider says its call ended (every persona
+# of these trials is a person, busy, or no answer).
+OUTCOME_OF_FINAL_STATUS = {"completed": "reached", "busy": "busy", "no-answer": "no_answer", "failed": "failed"}
+
+
+def outcome_problems(calls: Sequence[dict], attempts: Sequence[dict]) -> list[str]:  # type: ignore[type-arg]
+    """Every call's outcome recorded on its attempt, and the one its provider call ended with."""
+    by_sid = {call["sid"]: call for call in calls}
+    problems = []
+    for attempt in attempts:
+        if attempt["state"] != "ended" or attempt["call_sid"] is None:
+            continue
+        call = by_sid.get(attempt["call_sid"])
+        expected = OUTCOME_OF_FINAL_STATUS.get(call["status"]) if call else None
+        if attempt["outcome"] is None or (expected is not None and attempt["outcome"] != expected):
+            problems.append(
+                f"attempt {attempt['id']} ({attempt['case_number']}) ended with outcome {attempt['outcome']!r}, "
+                f"but its call {attempt['call_sid']} ended {call['status'] if call else 'unknown'!r}"
+            )
+    return problems
 
 
 # ----------------------------------------------------------------------------------------------- the audit

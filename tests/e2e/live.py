@@ -35,15 +35,18 @@ def serve(app: Flask) -> Iterator[BaseWSGIServer]:
 
 
 @contextmanager
-def live_app(container: Container, **dispatcher_options) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def live_app(container: Container, dispatcher: bool = True, **dispatcher_options) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The service's app, reachable at the returned base URL (also its PUBLIC_BASE_URL), with a dispatcher
-    running beside it as in production."""
+    running beside it as in production (unless `dispatcher` is False: the test runs its own processes)."""
     app = build_app(container=container)
     with serve(app) as server:
         base_url = f"http://127.0.0.1:{server.server_port}"
         container.settings = container.settings.replace(public_base_url=base_url)
         container.__dict__.pop("webhook_urls", None)
         container.__dict__.pop("dial_context", None)
+        if not dispatcher:
+            yield base_url
+            return
         thread, stop = run_in_thread(container, **dispatcher_options)
         try:
             yield base_url

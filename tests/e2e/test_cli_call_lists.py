@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 import contact_service.cli.escalation  # noqa: F401  (registers the commands)
 from contact_service.cli import cli
+from tests.call_list_support import make_representative
 from tests.conftest import DEFAULT_NOW, REPO_ROOT, TEST_REDIS_URL
 from tests.e2e.conftest import run_cli
 from tests.factories import end_in_campaign, make_campaign, make_case
@@ -91,6 +92,7 @@ def test_each_call_list_command_records_one_action_as_the_named_actor(
     assert shell(shell_env, "escalate", "--as", "scheduler-test").exit_code == 0
     who = ["--as", acting_as] if acting_as else []
     name = acting_as or getpass.getuser()
+    make_representative(pg_engine, "rita")  # a list is assigned only to a representative who exists
 
     result, record = one_record(pg_engine, shell_env, "call-lists", "assign", "individual", "rita", *who)
     assert result.output.strip() == "rita now works individual"

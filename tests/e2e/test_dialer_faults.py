@@ -1,11 +1,15 @@
-"""Fault tests for the dialer: workers killed with SIGKILL at random moments, and Redis flushed mid-campaign.
+"""Fault tests for the dialer: workers killed with SIGKILL at random moments, Redis flushed mid-campaign,
+PostgreSQL restarted mid-campaign, and the dispatcher holding the leader lease killed (another takes over).
 
 The property, in every trial: the campaign completes, and every due attempt is placed exactly once, i.e.
 - each simulator call belongs to exactly one attempt of the campaign (its `?attempt=<id>` URLs) and no attempt
   has two simulator calls; every attempt the database shows as dialled has its one simulator call;
 - each number got exactly the calls its case needed (1 for a "human", 2 for "busy" then "human"), which is also
   the number of attempts dialled for the case; every case ends "reached";
-- no attempt is left planned, queued, dialing or placed.
+- no attempt is left planned, queued, dialing or placed;
+- every ended call's outcome is recorded on its attempt, and is the one its provider call ended with (from
+  its callbacks, or, for callbacks refused while the database was away, from the reconciler asking the
+  provider).
 
 Everything is real (PostgreSQL, Redis, RQ worker processes, webhooks over HTTP, the simulator) on a simulated
 clock at 3600x. Trial t draws its cases and kills from random.Random(FAULT_SEED + t) (FAULT_SEED defaults to
@@ -19,15 +23,20 @@ from __future__ import annotations
 import os
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
+import pytest
 from redis import Redis
 from sqlalchemy import Engine
 
 from contact_service.adapters.rq_queue import DIAL_QUEUE, dial_job_id
+from contact_service.domain.call_outcome import FINAL_STATUSES
 from contact_service.services.campaign_launch import CaseSelection
 from tests.e2e import fault_support as fs
+from tests.e2e import log_scan
 from tests.e2e.campaign_harness import Deployment, deployment
+from workers.dispatcher import LEADER_KEY
 
 BASE_SEED = int(os.environ.get("FAULT_SEED", "20261130"))
 TRIALS = int(os.environ.get("FAULT_TRIALS", "12"))
@@ -92,6 +101,7 @@ def audit(
     problems = fs.exactly_once_problems(calls, attempts)
     problems += fs.per_number_problems(calls, attempts, plans)
     problems += fs.state_problems(attempts, cases, plans)
+    problems += fs.outcome_problems(calls, attempts)
     if completed_error:
         problems.insert(0, completed_error)
     if problems:
@@ -102,7 +112,32 @@ def audit(
             + f"\n  attempts by state: {fs.attempt_state_counts(system.engine, campaign_id)}; "
             f"{len(calls)} simulator calls for {len(plans)} cases"
             + ("\n  Redis on the attempts left in flight:\n" + rq_diagnosis(redis, attempts) if in_flight else "")
+            + (
+                "\n  The provider and the event log on them:\n" + call_diagnosis(system, calls, in_flight)
+                if in_flight
+                else ""
+            )
         )
+
+
+def call_diagnosis(system: Deployment, calls: Sequence[dict], attempts: Sequence[dict]) -> str:  # type: ignore[type-arg]
+    """For attempts left in flight: their simulator call (status, callbacks and our answers) and their events."""
+    by_sid = {call["sid"]: call for call in calls}
+    events = fs.events_of(system.engine, [a["id"] for a in attempts])
+    lines = []
+    for attempt in attempts:
+        call = by_sid.get(attempt["call_sid"] or "")
+        callbacks = [
+            (c["kind"], c.get("params", {}).get("CallStatus"), c["status_code"])
+            for c in (call or {}).get("callbacks", [])
+        ]
+        documents = [(d["purpose"], d["status_code"]) for d in (call or {}).get("documents", [])]
+        mine = [(e["kind"], e["call_status"]) for e in events if e["attempt_id"] == attempt["id"]]
+        lines.append(
+            f"    attempt {attempt['id']} {attempt['state']} placed_at {attempt['placed_at']}: call "
+            f"{call['status'] if call else None}, documents {documents}, callbacks {callbacks}; events {mine}"
+        )
+    return "\n".join(lines)
 
 
 # ----------------------------------------------------------------------------------------------- the audit itself
@@ -273,3 +308,105 @@ def test_redis_flushed_twice_with_a_worker_killed_between(pg_engine: Engine, red
     flush_campaign(
         pg_engine, redis_client, "FLUSH2", block=8, flush_after_dialled=[8, 24], kill_between=True, seed=BASE_SEED + 1
     )
+
+
+# ----------------------------------------------------------------------------------------------- PostgreSQL
+
+
+@pytest.fixture
+def postgres(pg_engine: Engine) -> Iterator[fs.LocalPostgres]:
+    """The local PostgreSQL service, running again after the test whatever happened in it."""
+    server = fs.LocalPostgres.find()
+    if server is None or not server.running():
+        pytest.skip("needs PostgreSQL as a local service that pg_ctlcluster can restart")
+    try:
+        yield server
+    finally:
+        if not server.running():
+            server.start()
+        fs.wait_for_postgres(pg_engine)
+
+
+@pytest.mark.slow
+def test_postgresql_restarted_mid_campaign(
+    pg_engine: Engine, redis_client: Redis, postgres: fs.LocalPostgres, tmp_path: Path
+) -> None:
+    """PostgreSQL stopped (fast shutdown: every connection cut) with calls queued, dialling and live, and
+    started again three seconds later: dial jobs fail, callbacks get 503, the dispatcher waits; afterwards
+    nothing was dialled twice, every call's outcome is recorded (the refused callbacks' from the provider),
+    and the campaign completes. No process logged a number or a name while it failed."""
+    plans = fs.plan_cases("PGR", block=6, humans=40)
+    fs.create_cases(pg_engine, plans)
+    logs = tmp_path / "logs"
+    with deployment(
+        pg_engine, speed=1800, reconcile_after=RECONCILE_AFTER, silent_call_grace=5, log_dir=logs, log_level="INFO"
+    ) as system:
+        campaign_id = launch(system, "PG restart", plans, calls_per_second=5)
+        assert fs.wait_until(lambda: fs.dialled_count(pg_engine, campaign_id) >= 12, timeout=60)
+        before = fs.attempt_state_counts(pg_engine, campaign_id)
+        postgres.stop()
+        try:
+            time.sleep(3.0)
+        finally:
+            postgres.start()
+        fs.wait_for_postgres(pg_engine)
+        context = f"PostgreSQL restarted with attempts {before}"
+        assert before.get("planned", 0) + before.get("queued", 0) > 0, f"{context}: restarted too late"
+        audit(system, redis_client, campaign_id, plans, context, completion_timeout=90)
+        calls = list(system.simulator.calls())
+        refused = fs.refused_callbacks(calls)
+        reconciled = fs.reconciled_attempt_ids(pg_engine, campaign_id)
+    # The outage must have hit calls in flight, or it proves nothing about their outcomes; a call whose final
+    # status callback was refused has its outcome from the reconciler.
+    assert refused, f"{context}: no callback was refused while the database was away"
+    final_refused = {sid for sid, kind, status in refused if kind == "status" and status in FINAL_STATUSES}
+    assert final_refused, f"{context}: no final status callback was refused ({refused})"
+    attempt_of = {a["call_sid"]: a["id"] for a in fs.attempt_rows(pg_engine, campaign_id)}
+    assert {attempt_of[sid] for sid in final_refused} <= reconciled, (final_refused, reconciled)
+    findings = log_scan.scan(log_scan.log_lines(sorted(logs.glob("*.log"))), log_scan.people(pg_engine))
+    assert not findings, "\n".join(str(finding) for finding in findings[:20])
+    # The outage is said once per worker (and its end), not as a traceback per failed job.
+    for path in sorted(logs.glob("worker-*.log")):
+        said = path.read_text()
+        warnings = [line for line in said.splitlines() if " WARNING " in line or " ERROR " in line]
+        assert "Traceback" not in said and len(warnings) <= 1, f"{path.name}:\n{said[:3000]}"
+    print(f"{context}: {len(refused)} callbacks refused, {len(reconciled)} outcomes from the reconciler")
+
+
+# ----------------------------------------------------------------------------------------------- the leader
+
+
+def leader_pid(redis: Redis) -> int | None:
+    """The process holding the dispatcher's leader lease (its value is host:pid:tag)."""
+    holder = redis.get(LEADER_KEY)
+    return int(holder.decode().split(":")[1]) if holder else None
+
+
+@pytest.mark.slow
+def test_the_leader_dispatcher_killed_another_takes_over(
+    pg_engine: Engine, redis_client: Redis, tmp_path: Path
+) -> None:
+    """Two dispatcher processes; the one holding the leader lease is SIGKILLed mid-campaign (mid-round,
+    perhaps between queueing an attempt and enqueueing its job). The other takes the lease when it expires and
+    carries on: nothing dialled twice, nothing lost, every outcome recorded, the campaign completes."""
+    plans = fs.plan_cases("LDR", block=5, humans=48)
+    fs.create_cases(pg_engine, plans)
+    logs = tmp_path / "logs"
+    with deployment(
+        pg_engine, speed=1800, reconcile_after=RECONCILE_AFTER, dispatchers=2, log_dir=logs, log_level="INFO"
+    ) as system:
+        campaign_id = launch(system, "leader kill", plans, calls_per_second=5)
+        assert fs.wait_until(lambda: fs.dialled_count(pg_engine, campaign_id) >= 10, timeout=60)
+        pid = leader_pid(redis_client)
+        leader = next((p for p in system.dispatchers if p.pid == pid), None)
+        assert leader is not None, f"the lease names pid {pid}, not one of {[p.pid for p in system.dispatchers]}"
+        before = fs.attempt_state_counts(pg_engine, campaign_id)
+        system.kill_dispatcher(leader)
+        (survivor,) = system.dispatchers
+        assert fs.wait_until(lambda: leader_pid(redis_client) == survivor.pid, timeout=15), "nobody took over"
+        context = f"leader {pid} killed with attempts {before}; {survivor.pid} took over"
+        assert before.get("planned", 0) + before.get("queued", 0) > 0, f"{context}: killed too late"
+        audit(system, redis_client, campaign_id, plans, context, completion_timeout=60)
+    said = "\n".join(path.read_text() for path in logs.glob("dispatcher-*.log"))
+    took = [line for line in said.splitlines() if "took the leader lease" in line]
+    assert any(f":{survivor.pid}:" in line for line in took), said

@@ -14,7 +14,7 @@ from contact_service.services import api_tokens
 from contact_service.web.app import build_app
 from tests.conftest import DEFAULT_NOW, TEST_REDIS_URL
 
-INBOUND_SECRET = "test-inbound-callback-secret"
+INBOUND_SECRET = "test-inbound-callback-secret-0123456789"  # strong enough for any PUBLIC_BASE_URL
 
 
 @pytest.fixture

@@ -194,9 +194,9 @@ def test_only_the_claimant_may_dispose_or_release(api_client, pg_engine, token_f
     listed_case(pg_engine, case_number="R-2")
     supervisor = token_for("supervisor", "sam")
     individual = list_id(api_client, supervisor, "individual")
+    rita, ray = token_for("representative", "rita"), token_for("representative", "ray")  # they exist: assignable
     for name in ("rita", "ray"):
         api_client.post(f"{API}/call-lists/{individual}/assign", json={"representative": name}, headers=supervisor)
-    rita, ray = token_for("representative", "rita"), token_for("representative", "ray")
     entry_id = api_client.post(f"{API}/call-lists/{individual}/take", headers=rita).json["entry"]["id"]
     assert api_client.post(f"{API}/call-list-entries/{entry_id}/release", headers=ray).status_code == 403
     assert (

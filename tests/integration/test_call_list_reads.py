@@ -15,7 +15,7 @@ from contact_service.domain.states import EntryStatus
 from contact_service.read import call_lists as read_call_lists
 from contact_service.read.pages import PageRequest
 from contact_service.use_cases import call_lists as list_actions
-from tests.call_list_support import sweep, unit_of_work
+from tests.call_list_support import make_representative, sweep, unit_of_work
 from tests.conftest import DEFAULT_NOW
 from tests.factories import end_in_campaign, make_campaign, make_case
 
@@ -101,6 +101,7 @@ def test_claims_say_who_holds_what_since_when_and_which_ran_out(engine: Engine) 
 
 def test_a_representative_reads_only_the_lists_assigned_to_her(engine: Engine) -> None:
     listed(engine, [100_00])
+    make_representative(engine, "rita")
     list_actions.assign_list(unit_of_work(engine, NOW), SAM, "business", "rita")
     with Session(engine) as session:
         assert [s.segment for s in read_call_lists.summaries(session, RITA, NOW)] == ["business"]

@@ -18,7 +18,7 @@ from contact_service.clock import FixedClock
 from contact_service.domain.access import SYSTEM, Actor, Role
 from contact_service.services.unit_of_work import UnitOfWork
 from contact_service.use_cases import call_lists as list_actions
-from tests.call_list_support import sweep, unit_of_work
+from tests.call_list_support import make_representative, sweep, unit_of_work
 from tests.conftest import DEFAULT_NOW
 from tests.factories import end_in_campaign, make_campaign, make_case
 from tests.unit_of_work_support import (
@@ -65,6 +65,7 @@ def listed_cases(engine: Engine, count: int = 1) -> list[int]:
     """Cases swept onto the individual list, with rita assigned to it."""
     ids = ended_cases(engine, count)
     sweep(engine, NOW)
+    make_representative(engine, "rita", "ray")
     list_actions.assign_list(unit_of_work(engine, NOW), SAM, "individual", "rita")
     return ids
 
@@ -202,7 +203,8 @@ def test_a_refused_api_action_leaves_no_audit_record(api_client, pg_engine, toke
     entry_id = api_client.post(f"{API}/call-lists/{individual}/take", headers=rita).json["entry"]["id"]
     since = audit_count(pg_engine)
     assert api_client.post(f"{API}/call-lists/{individual}/take", headers=ray).status_code == 403
-    assert api_client.post(f"{API}/call-list-entries/{entry_id}/release", headers=ray).status_code == 403
+    # An entry on a list not assigned to him does not exist for him (issue 11: was 403, which revealed it).
+    assert api_client.post(f"{API}/call-list-entries/{entry_id}/release", headers=ray).status_code == 404
     refused = api_client.post(
         f"{API}/call-list-entries/{entry_id}/disposition",
         json={"disposition": "callback_scheduled", "callback_at": "2026-11-25T06:00:00-05:00"},

@@ -24,7 +24,7 @@ from contact_service.read import call_lists as read_call_lists
 from contact_service.read.call_lists import EntryRow
 from contact_service.use_cases import call_lists as list_actions
 from contact_service.use_cases.call_lists import Taken
-from tests.call_list_support import sweep, unit_of_work
+from tests.call_list_support import make_representative, sweep, unit_of_work
 from tests.factories import end_in_campaign, make_campaign, make_case
 
 # Tuesday 2026-12-01, 14:00 in New York, 11:00 in Los Angeles.
@@ -67,6 +67,7 @@ def release(bind: Engine | Session, entry_id: int, actor: Actor, now: dt.datetim
 
 
 def assign(bind: Engine | Session, list_ref: str, representative: str) -> None:
+    make_representative(bind, representative)
     list_actions.assign_list(unit_of_work(bind, NOW), SUPERVISOR, list_ref, representative)
 
 

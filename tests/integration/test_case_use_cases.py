@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from contact_service.adapters.db.case_store import CaseStore
 from contact_service.adapters.db.engine import session_factory
-from contact_service.adapters.db.escalation_models import CallList, CallListEntry
+from contact_service.adapters.db.escalation_models import CallList, CallListAssignment, CallListEntry
 from contact_service.adapters.db.models import CallAttempt, Case, ImportRun
 from contact_service.clock import FixedClock
 from contact_service.domain.access import CALL_CENTRE_PLATFORM, Actor, Role
@@ -274,6 +274,14 @@ def test_a_viewer_may_not_record_a_response(engine: Engine) -> None:
 def test_the_api_records_one_audit_record_naming_the_token_subject(api_client, pg_engine, token_for) -> None:  # type: ignore[no-untyped-def]
     case_id = case_being_called(pg_engine)
     headers = token_for("representative", "rita")
+    with Session(pg_engine) as session:  # a representative records responses only on cases she may see
+        individual = session.scalar(select(CallList.id).where(CallList.segment == "individual"))
+        session.add(
+            CallListAssignment(
+                call_list_id=individual, representative="rita", assigned_by="sam", assigned_at=DEFAULT_NOW
+            )
+        )
+        session.commit()
     before = audit_count(pg_engine)
     reply = api_client.post(f"/api/v1/cases/{case_id}/responses", json={"kind": "dispute"}, headers=headers)
     assert reply.status_code == 201, reply.json
@@ -334,3 +342,58 @@ def test_the_webhook_leaves_one_audit_record_naming_the_platform(api_client, pg_
     assert len(json.loads(record["detail"])["cases"]) == 2
     unmatched = report(api_client, {"caller": "(212) 555-0199", "called_at": "2026-11-24T18:00:00Z"})
     assert unmatched.json["match"] == "unmatched" and audit_count(pg_engine) == 2
+
+
+# --------------------------------------------------------------- resolving a shared number, amending responses
+
+REVIEW_TABLES = ("inbound_callbacks", "inbound_callback_matches", *RESPONSE_TABLES)
+
+
+def ambiguous_callback(engine: Engine) -> tuple[int, list[int]]:
+    """A report from a number two cases being called share; (its id, the two case ids)."""
+    cases = [case_being_called(engine, phone="(212) 555-0163", number=f"AM-{n}") for n in (1, 2)]
+    result = case_actions.record_inbound_callback(
+        good(engine), CALL_CENTRE_PLATFORM, "(212) 555-0163", DEFAULT_NOW, "CC-AM"
+    )
+    assert result.status is CallbackMatch.AMBIGUOUS and result.recorded.response_ids == ()
+    return result.callback_id, cases
+
+
+def test_a_resolution_leaves_one_audit_record_and_a_failed_commit_leaves_nothing(engine: Engine) -> None:
+    callback_id, cases = ambiguous_callback(engine)
+    before, audits = table_snapshot(engine, *REVIEW_TABLES), audit_count(engine)
+    with pytest.raises(InjectedCommitFailure):
+        case_actions.resolve_inbound_callback(failing(engine), SUPERVISOR, callback_id, cases[:1])
+    assert table_snapshot(engine, *REVIEW_TABLES) == before and audit_count(engine) == audits
+    resolved = case_actions.resolve_inbound_callback(good(engine), SUPERVISOR, callback_id, cases[:1])
+    assert resolved.case_ids == (cases[0],) and len(resolved.recorded.response_ids) == 1
+    record = audit_rows(engine)[-1]
+    assert (record["actor"], record["action"], record["case_id"]) == ("sam", "inbound_callback_resolved", cases[0])
+    with pytest.raises(Forbidden):
+        case_actions.resolve_inbound_callback(good(engine), OPERATOR, callback_id, [])
+
+
+@pytest.mark.parametrize("amend", ["correct", "withdraw"])
+def test_amending_a_response_is_all_or_nothing(engine: Engine, amend: str) -> None:
+    case_id = case_being_called(engine)
+    recorded = case_actions.record_response(good(engine), OPERATOR, case_id, "payment")
+
+    def act(uow: UnitOfWork) -> Any:
+        if amend == "correct":
+            return case_actions.correct_response(uow, SUPERVISOR, recorded.id, DEFAULT_NOW, "entered twice")
+        return case_actions.withdraw_response(uow, SUPERVISOR, recorded.id, "entered on the wrong case")
+
+    before, audits = table_snapshot(engine, *RESPONSE_TABLES), audit_count(engine)
+    with pytest.raises(InjectedCommitFailure):
+        act(failing(engine))
+    assert table_snapshot(engine, *RESPONSE_TABLES) == before and audit_count(engine) == audits
+    act(good(engine))
+    record = audit_rows(engine)[-1]
+    assert (record["actor"], record["action"], record["case_id"], record["subject_id"]) == (
+        "sam",
+        f"response_{amend}ed" if amend == "correct" else "response_withdrawn",
+        case_id,
+        recorded.id,
+    )
+    with pytest.raises(Forbidden):
+        case_actions.withdraw_response(good(engine), OPERATOR, recorded.id, "not mine to withdraw")

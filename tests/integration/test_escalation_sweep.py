@@ -81,6 +81,7 @@ def test_a_case_that_responded_after_its_campaign_launched_is_not_listed(engine:
         campaign = make_campaign(session, "first", launched_at=NOW - dt.timedelta(days=2))
         called_back = a_case(session)
         paid_long_ago = a_case(session)
+        paid_long_ago.created_at = NOW - dt.timedelta(days=120)  # a response never predates its case's import
         end_in_campaign(session, campaign, called_back, "voicemail_left")
         end_in_campaign(session, campaign, paid_long_ago, "exhausted")
         session.commit()

@@ -17,6 +17,7 @@ from contact_service.services.call_settlement import settle_all
 from contact_service.web.app import build_app
 from tests.conftest import DEFAULT_NOW, TEST_REDIS_URL
 from tests.factories import make_attempt
+from tests.integration.conftest import INBOUND_SECRET
 from tests.integration.webhook_support import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -39,6 +40,7 @@ def container(pg_engine: Engine, redis_client) -> Container:  # type: ignore[no-
             "public_base_url": PUBLIC_BASE_URL,
             "twilio_auth_token": AUTH_TOKEN,
             "twilio_account_sid": ACCOUNT_SID,
+            "inbound_callback_secret": INBOUND_SECRET,  # PUBLIC_BASE_URL is not this machine: no placeholders
         }
     )
     container = Container(settings=settings, clock=FixedClock(DEFAULT_NOW))

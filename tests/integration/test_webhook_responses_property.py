@@ -25,6 +25,7 @@ from contact_service.domain.script_guard import spoken_numbers
 from contact_service.web.app import build_app
 from tests.conftest import DEFAULT_NOW, TEST_REDIS_URL
 from tests.factories import NOW, make_attempt
+from tests.integration.conftest import INBOUND_SECRET
 from tests.integration.webhook_support import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL, call_params, post_signed
 
 OFFICIAL_FORMS = re.compile(r"1?[\s.-]*\(?800\)?[\s.-]*829[\s.-]*1040")
@@ -191,6 +192,7 @@ def test_every_dial_and_every_spoken_number_is_the_official_one(
                 "public_base_url": PUBLIC_BASE_URL,
                 "twilio_auth_token": AUTH_TOKEN,
                 "twilio_account_sid": ACCOUNT_SID,
+                "inbound_callback_secret": INBOUND_SECRET,  # PUBLIC_BASE_URL is not this machine: no placeholders
             }
         ),
         clock=FixedClock(DEFAULT_NOW),

@@ -10,7 +10,8 @@ from twilio.request_validator import RequestValidator
 from contact_service.services.telephony import CallRequest, ProviderCall
 
 PUBLIC_BASE_URL = "https://calls.example.gov"
-AUTH_TOKEN = "test-auth-token"
+# Strong enough for a PUBLIC_BASE_URL that is not this machine (config: secrets away from local development).
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 ACCOUNT_SID = "AC" + "0" * 32
 
 

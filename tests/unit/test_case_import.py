@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,73 @@ def test_validating_in_worker_processes_gives_the_same_result_in_the_same_order(
     assert [r.case_number for r in parallel[1].records] == [r.case_number for r in serial[1].records]
     assert parallel[2] == serial[2] and len(parallel[2]) == 9
     assert (parallel[0].rows_imported, parallel[0].rows_rejected) == (51, 9)
+
+
+def test_a_batch_is_written_once_it_holds_its_bytes_whatever_its_rows() -> None:
+    header = HEADER + ",notes"
+    wide = [ROW.format(id=f"W-{n}") + "," + "n" * 20_000 for n in range(40)]
+    content = header + "\n" + "\n".join(wide) + "\n"
+    _summary, writer, _ = run(content, batch_size=5000, batch_bytes=100_000)
+    assert len(writer.records) == 40
+    # 100 kB of 20 kB rows: a batch every five or six rows (the count of bytes read is as coarse as a read).
+    assert len(writer.batches) >= 6 and max(len(batch) for batch in writer.batches) <= 7
+
+
+def test_a_huge_row_is_refused_with_its_line_and_the_rows_around_it_kept() -> None:
+    content = f"{HEADER}\n{ROW.format(id='A-1')}\n{ROW.format(id='A-2')},{'x' * 1_000_000}\n{ROW.format(id='A-3')}\n"
+    summary, writer, rejections = run(content)
+    assert [record.case_number for record in writer.records] == ["A-1", "A-3"]
+    assert [(r.line, r.column) for r in rejections] == [(3, "(row)")]
+    assert "longer than 65,536 characters; not read" in rejections[0].reason
+    assert (summary.rows_read, summary.data_lines) == (3, 3)
+
+
+def test_an_unclosed_quote_costs_one_row_and_the_summary_accounts_for_every_line() -> None:
+    rows = [ROW.format(id=f"A-{n}") for n in range(1, 1001)]
+    rows[1] = rows[1].replace("Maria Lopez", '"Maria Lopez')
+    summary, writer, rejections = run(f"{HEADER}\n" + "\n".join(rows) + "\n\n")
+    assert len(writer.records) == 999
+    assert [(r.line, r.column) for r in rejections] == [(3, "(row)")] and "unclosed quote" in rejections[0].reason
+    assert (summary.rows_read, summary.rows_imported, summary.rows_rejected) == (1000, 999, 1)
+    assert (summary.data_lines, summary.joined_lines, summary.blank_lines) == (1001, 0, 1)
+
+
+def test_a_row_over_several_lines_is_reported_with_both_ends() -> None:
+    row = 'A-2,business,"Blue Ridge\nPlumbing LLC",312-555-0103,IL,-1,CP504,2026-09-01,2025-03-10,,false,9012'
+    summary, _writer, rejections = run(f"{HEADER}\n{ROW.format(id='A-1')}\n{row}\n")
+    assert [str(r) for r in rejections] == ["lines 3-4, balance_due: '-1' is negative"]
+    assert (summary.data_lines, summary.rows_read, summary.joined_lines) == (3, 2, 1)
+
+
+def test_a_full_tin_in_a_column_the_import_ignores_refuses_the_row_without_echoing_it() -> None:
+    content = f"{HEADER},notes,123-45-6789\n{ROW.format(id='A-1')},SSN 123-45-6789,x\n{ROW.format(id='A-2')},ok,x\n"
+    _summary, writer, rejections = run(content)
+    assert [record.case_number for record in writer.records] == ["A-2"]
+    assert [(r.line, r.column) for r in rejections] == [(2, "notes")]
+    assert "6789" not in str(rejections[0])
+
+
+def test_a_header_column_named_like_a_tin_is_reported_by_position() -> None:
+    content = f"{HEADER},123-45-6789\n{ROW.format(id='A-1')},987-65-4321\n"
+    _summary, _writer, rejections = run(content)
+    assert [r.column for r in rejections] == ["column 13"]
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (HEADER + ",x" * 300_000, "line 1 is longer than 65,536 characters"),
+        (HEADER + ",x" * 5_000, "line 1 has more than 1,000 columns"),
+        (HEADER + "," + ",".join(f"c{n}" for n in range(900)), None),
+    ],
+)
+def test_an_absurd_header_is_refused_in_milliseconds(header: str, message: str | None) -> None:
+    content = (header + "\n" + ROW.format(id="A-1") + "\n").encode()
+    started = time.perf_counter()
+    if message is None:  # wide but sane: read, and its row refused for its width
+        summary, _writer, _ = run(content)
+        assert summary.rows_rejected == 1
+    else:
+        with pytest.raises(CaseFileError, match=re.escape(message)):
+            import_cases(io.BytesIO(content), InMemoryCases(), CLOCK)
+    assert time.perf_counter() - started < 0.5

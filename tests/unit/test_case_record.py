@@ -115,3 +115,57 @@ def test_notice_ladder_order() -> None:
     assert NoticeStage.LT11.at_least(NoticeStage.CP504)
     assert not NoticeStage.CP503.at_least(NoticeStage.CP504)
     assert [stage.rank for stage in NoticeStage] == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("column", list(GOOD))
+@pytest.mark.parametrize("tin", ["123-45-6789", "12-3456789", "123456789", "123 45 6789"])
+def test_a_full_tin_in_any_column_refuses_the_row_naming_the_column_never_the_value(column: str, tin: str) -> None:
+    if column == "balance_due" and tin.isdigit():
+        tin = f"USD {tin}"  # a bare 9-digit balance is an amount (below); beside anything else it is not
+    problems = problems_with(**{column: tin})
+    assert [problem.column for problem in problems] == [column]
+    assert "taxpayer identification number" in problems[0].reason
+    digits = "".join(ch for ch in tin if ch.isdigit())
+    assert not any(digits[i : i + 4] in problem.reason for problem in problems for i in range(6))
+
+
+def test_a_tin_beside_a_name_is_found_too() -> None:
+    problems = problems_with(name="Maria Lopez SSN 123-45-6789")
+    assert [(p.column, "identification number" in p.reason) for p in problems] == [("name", True)]
+
+
+def test_a_nine_digit_balance_is_money() -> None:
+    record = parse_case_row({**GOOD, "balance_due": "123456789.00"}, TODAY)
+    assert isinstance(record, CaseRecord) and record.balance_cents == 12_345_678_900
+
+
+@pytest.mark.parametrize("last4", ["\uff11\uff12\uff13\uff14", "\u0661\u0662\u0663\u0664", "12\u00b334", "１234"])
+def test_tin_last4_takes_ascii_digits_only(last4: str) -> None:
+    problems = problems_with(tin_last4=last4)
+    assert [problem.column for problem in problems] == ["tin_last4"]
+    assert last4 not in problems[0].reason
+
+
+@pytest.mark.parametrize("column", ["last_notice_on", "assessed_on"])
+def test_dates_before_the_floor_are_refused(column: str) -> None:
+    problems = problems_with(**{column: "1989-12-31"}, hold="csed_expired")
+    assert [problem.column for problem in problems] == [column]
+    assert "before 1990-01-01" in problems[0].reason
+
+
+def test_a_date_after_the_imports_own_day_is_in_the_future() -> None:
+    assert parse_case_row({**GOOD, "last_notice_on": TODAY.isoformat()}, TODAY) is not None
+    problems = problems_with(last_notice_on=(TODAY + dt.timedelta(days=1)).isoformat())
+    assert problems[0].column == "last_notice_on" and f"is in the future (after {TODAY})" in problems[0].reason
+
+
+def test_a_case_past_its_collection_statute_comes_only_with_the_csed_expired_hold() -> None:
+    old = {"assessed_on": "2016-11-23", "last_notice_on": "2017-01-05"}  # statute ran 2026-11-23
+    problems = problems_with(**old)
+    assert [problem.column for problem in problems] == ["assessed_on"]
+    assert "collection statute date, 2026-11-23, has passed" in problems[0].reason
+    assert "csed_expired" in problems[0].reason
+    record = parse_case_row({**GOOD, **old, "hold": "csed_expired"}, TODAY)
+    assert isinstance(record, CaseRecord) and record.hold is Hold.CSED_EXPIRED
+    on_its_last_day = parse_case_row({**GOOD, "assessed_on": "2016-11-24", "last_notice_on": "2017-01-05"}, TODAY)
+    assert isinstance(on_its_last_day, CaseRecord) and on_its_last_day.csed_on == TODAY

@@ -7,6 +7,9 @@ import pytest
 
 from contact_service.config import REPO_CONFIG_DIR, ConfigError, env_name, load_settings
 
+STRONG_TOKEN = "4c1f0e9a7b2d8e6f5a3c9b1d7e0f2a48"  # shaped like a Twilio auth token: 32 hex digits
+STRONG_SECRET = "b7e1c9d04f3a8e2b6d5c1f9a0e7b3d2c"
+
 
 def test_defaults_run_locally_with_no_setup() -> None:
     settings = load_settings(environ={})
@@ -22,6 +25,9 @@ def test_conventional_and_contact_variables_override_defaults() -> None:
             "REDIS_URL": "redis://cache:6379/2",
             "PUBLIC_BASE_URL": "https://calls.example.gov/",
             "CONTACT_IMPORT_BATCH_SIZE": "250",
+            # A service reachable from elsewhere needs secrets of its own (tests/unit/test_safe_defaults.py).
+            "TWILIO_AUTH_TOKEN": STRONG_TOKEN,
+            "CONTACT_INBOUND_CALLBACK_SECRET": STRONG_SECRET,
         }
     )
     assert settings.database_url == "postgresql://postgres@db/contact"
@@ -95,8 +101,8 @@ def test_real_twilio_refuses_the_simulator_placeholders() -> None:
         environ={
             "CONTACT_TELEPHONY_PROVIDER": "twilio",
             "TWILIO_ACCOUNT_SID": "AC" + "a" * 32,
-            "TWILIO_AUTH_TOKEN": "real",
-            "CONTACT_INBOUND_CALLBACK_SECRET": "a-real-shared-secret-value",
+            "TWILIO_AUTH_TOKEN": STRONG_TOKEN,
+            "CONTACT_INBOUND_CALLBACK_SECRET": STRONG_SECRET,
             "PUBLIC_BASE_URL": "https://calls.example.gov",
         }
     )

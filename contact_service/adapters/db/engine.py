@@ -25,6 +25,9 @@ def normalize_database_url(url: str | URL) -> URL:
 def create_db_engine(url: str | URL, **kwargs: Any) -> Engine:
     """An engine with the per-backend settings the service relies on (SQLite: WAL, foreign keys, busy wait)."""
     parsed = normalize_database_url(url)
+    # A failed statement's message would otherwise carry its parameters (numbers, names, TIN fragments)
+    # into every log line and traceback that shows the error.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

@@ -16,10 +16,23 @@ from contact_service.domain.states import CallbackMatch, EntryStatus
 
 class InboundCallback(Base):
     """A report that someone called the official line, as the call-centre platform sent it; kept whatever it
-    matched. `match` is how many open cases the caller's number matched (0: logged only)."""
+    matched. `cases_matched` is how many open cases the caller's number matched (0: logged only).
+
+    A number that matched several cases (a switchboard, a shared line, a reassigned number) records no response
+    on its own: the report waits (`match_status` ambiguous, `resolved_at` NULL) until a supervisor resolves it
+    to one case, several or none; only the resolution records responses."""
 
     __tablename__ = "inbound_callbacks"
-    __table_args__ = (CheckConstraint(_one_of("match_status", CallbackMatch), name="match_status"),)
+    __table_args__ = (
+        CheckConstraint(_one_of("match_status", CallbackMatch), name="match_status"),
+        # The review queue: reports waiting for a supervisor.
+        Index(
+            "ix_inbound_callbacks_pending",
+            "id",
+            sqlite_where=text(f"match_status = '{CallbackMatch.AMBIGUOUS.value}' AND resolved_at IS NULL"),
+            postgresql_where=text(f"match_status = '{CallbackMatch.AMBIGUOUS.value}' AND resolved_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     # The platform's id for the call, or caller + time: a report sent twice is stored once.
@@ -30,11 +43,25 @@ class InboundCallback(Base):
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     match_status: Mapped[str] = mapped_column(String(16))
     cases_matched: Mapped[int] = mapped_column(default=0)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class InboundCallbackMatch(Base):
+    """A case the caller's number matched when the report arrived: the candidates a supervisor resolves among."""
+
+    __tablename__ = "inbound_callback_matches"
+
+    inbound_callback_id: Mapped[int] = mapped_column(ForeignKey("inbound_callbacks.id"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
 
 
 class CaseResponse(Base):
     """The taxpayer responded: called back, paid, asked for an agreement or offer, disputed, or was reached
-    by a representative. Stops automated calls; a case with a response after its campaign is not escalated."""
+    by a representative. Stops automated calls; a case with a response after its campaign is not escalated.
+
+    A supervisor may correct its time or withdraw it (`withdrawn_at`): a withdrawn response no longer counts,
+    and the case's `last_response_at` is the latest of those that remain."""
 
     __tablename__ = "case_responses"
     __table_args__ = (
@@ -49,9 +76,12 @@ class CaseResponse(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     recorded_by: Mapped[str] = mapped_column(String(100))
     inbound_callback_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_callbacks.id"))
-    # Set when one caller number matched several cases: each is marked responded and listed for review.
+    # True only on responses recorded before migration 0006 from a number that matched several cases (each was
+    # marked responded then). Since then such a report records nothing until a supervisor resolves it.
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str | None] = mapped_column(String(500))
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class CallList(Base):

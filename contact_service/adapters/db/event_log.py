@@ -83,8 +83,11 @@ class EventLog:
                 cursor.execute(_PSYCOPG, params)
                 return cursor.fetchone() is not None
             except psycopg.OperationalError as exc:
-                # The pooled connection died (a database restart): drop it; the append is idempotent, retry once.
+                # The pooled connection died (a database restart), and so did every other one pooled with it:
+                # drop them all, or each would refuse one callback (lost: the provider does not send it again)
+                # after the database is back. The append is idempotent: retry once, on a new connection.
                 connection.invalidate()
+                self._engine.dispose()
                 if attempt == 2:
                     raise EventLogUnavailable(str(exc)) from exc
             finally:

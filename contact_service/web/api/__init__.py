@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from importlib.metadata import PackageNotFoundError, version
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
@@ -10,11 +11,12 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as ResponseBase
 
+from contact_service.adapters.db.migrate import first_line
 from contact_service.domain.errors import ServiceError
 from contact_service.services import api_tokens
 from contact_service.web.api.operations import API_PREFIX, ApiError, OperationRegistry
 from contact_service.web.context import container
-from contact_service.web.errors import service_error_response
+from contact_service.web.errors import service_error_response, speaks_json
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +62,7 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseBase:
-        if not request.path.startswith(API_PREFIX + "/"):
+        if not speaks_json(request.path):
             return error.get_response()
         reply = ApiError(error.code or 500, error.description or error.name).response()
         for name, value in error.get_headers():  # keeps Allow on a 405
@@ -68,7 +70,32 @@ def install(app: Flask) -> None:
                 reply.headers[name] = value
         return reply
 
+    outage = _OutageLog()
+
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError) -> Response:
-        log.error("database unavailable: %s", error)
+        outage.refused(error)
         return ApiError(503, "the database is unavailable; try again shortly").response()
+
+
+class _OutageLog:
+    """One line when requests start failing for want of the database, then at most one a minute with how many
+    were refused since: an outage under load is not a line per request."""
+
+    EVERY_SECONDS = 60.0
+
+    def __init__(self) -> None:
+        self._said_at: float | None = None
+        self._refused = 0
+
+    def refused(self, error: OperationalError) -> None:
+        """A request was answered 503 because of `error`."""
+        now = time.monotonic()
+        self._refused += 1
+        if self._said_at is None or now - self._said_at >= self.EVERY_SECONDS:
+            log.error(
+                "database unavailable (%d request(s) answered 503 since the last line): %s",
+                self._refused,
+                first_line(error.orig or error),
+            )
+            self._said_at, self._refused = now, 0

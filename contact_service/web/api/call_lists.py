@@ -152,7 +152,7 @@ def take_next(list_id: int) -> Taken:
     if taken.entry is None:
         return Taken(entry=None, case=None, reason=taken.reason)
     with c.sessions() as session:
-        case = read_cases.summary(session, taken.entry.case_id)
+        case = read_cases.summary(session, taken.entry.case_id, g.actor, c.clock.now())
     return Taken(entry=_entry_view(taken.entry), case=CaseView.model_validate(case, from_attributes=True), reason=None)
 
 

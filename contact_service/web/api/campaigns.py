@@ -88,6 +88,23 @@ class CampaignsQuery(PageQuery):
     status: CampaignStatusName | None = None
 
 
+class WaitingView(Schema):
+    """Planned attempts that wait for one reason."""
+
+    count: int
+    next_due_at: dt.datetime
+
+
+class NextDueView(Schema):
+    """When the planned attempts are due, and why those not due yet wait (reasons: weekend, federal_holiday,
+    outside_calling_hours, frequency_cap, retry_delay, deferred)."""
+
+    planned: int
+    due_now: int
+    next_due_at: dt.datetime | None
+    waiting: dict[str, WaitingView]
+
+
 class CampaignStatusView(Schema):
     """Where a campaign stands."""
 
@@ -97,6 +114,7 @@ class CampaignStatusView(Schema):
     attempts_by_outcome: dict[str, int]
     cases_by_state: dict[str, int]
     skipped_by_reason: dict[str, int]
+    next_due: NextDueView
 
 
 class PreviewView(Schema):
@@ -181,8 +199,10 @@ def create_campaign(body: CampaignCreate) -> CampaignView:
     response=CampaignStatusView,
 )
 def campaign_status(campaign_id: int) -> CampaignStatusView:
-    with container().sessions() as session:
+    c = container()
+    with c.sessions() as session:
         status = read_campaigns.campaign_progress(session, campaign_id)
+        due = read_campaigns.next_due(session, campaign_id, c.clock.now(), c.contact_policy)
     return CampaignStatusView(
         campaign=_view(status.campaign),
         progress=round(status.progress, 4),
@@ -190,6 +210,14 @@ def campaign_status(campaign_id: int) -> CampaignStatusView:
         attempts_by_outcome=dict(status.attempts_by_outcome),
         cases_by_state=dict(status.cases_by_state),
         skipped_by_reason=dict(status.skipped_by_reason),
+        next_due=NextDueView(
+            planned=due.planned,
+            due_now=due.due_now,
+            next_due_at=due.next_due_at,
+            waiting={
+                reason: WaitingView(count=w.count, next_due_at=w.next_due_at) for reason, w in due.waiting.items()
+            },
+        ),
     )
 
 

@@ -1,15 +1,17 @@
-"""Case endpoints: the case, its contact history, recording a response, enforcement recommendations.
+"""Case endpoints: the case, its contact history, recording, correcting and withdrawing a response,
+enforcement recommendations, and the review queue of inbound callbacks whose number matched several cases.
 
-Views are built from the read side (`contact_service.read.cases`); the one action goes through its use case.
-A refusal (no such case, a bad field) is a typed error the API's handler renders."""
+Views are built from the read side (`contact_service.read.cases`), which decides with the token's actor what
+it may see (a representative: only the cases on her lists, or that she holds; any other case is 404). Actions
+go through their use cases. A refusal (no such case, a bad field) is a typed error the API's handler renders."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from flask import g
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field
 
 from contact_service.domain.access import Permission
 from contact_service.domain.escalation import ResponseKind
@@ -18,7 +20,7 @@ from contact_service.read import enforcement as read_enforcement
 from contact_service.read.pages import PageRequest
 from contact_service.use_cases import cases as case_actions
 from contact_service.web.api import operation
-from contact_service.web.api.fields import Note, Page, PageQuery
+from contact_service.web.api.fields import Note, Page, PageQuery, Text
 from contact_service.web.api.operations import Schema
 from contact_service.web.context import container
 
@@ -75,14 +77,18 @@ class AttemptView(Schema):
 
 
 class ResponseView(Schema):
-    """A response on the case."""
+    """A response on the case. A withdrawn one (`withdrawn_at`) no longer counts. `needs_review` is true only
+    on responses recorded before reviews were required, from a number that matched several cases."""
 
     id: int
+    case_id: int
     kind: str
     responded_at: dt.datetime
     recorded_by: str
     needs_review: bool
     note: str | None
+    withdrawn_at: dt.datetime | None
+    withdrawn_by: str | None
 
 
 class EntryView(Schema):
@@ -152,17 +158,70 @@ class EnforcementView(Schema):
     recommendations: list[RecommendationView]
 
 
-class ReviewPage(Schema):
-    """Responses whose caller number matched several cases, newest first."""
+class CandidateView(Schema):
+    """A case the caller's number matched."""
 
-    items: list[ResponseView]
+    case_id: int
+    case_number: str
+
+
+class PendingCallbackView(Schema):
+    """A report that someone called the official line from a number that matched several open cases. It
+    recorded no response and stopped no call; a supervisor resolves it to one case, several or none."""
+
+    id: int
+    caller: str
+    called_at: dt.datetime
+    received_at: dt.datetime
+    candidates: list[CandidateView]
+
+
+class ReviewPage(Schema):
+    """Inbound callbacks waiting for a supervisor's resolution, oldest first."""
+
+    items: list[PendingCallbackView]
     page: Page
+
+
+Reason = Annotated[Text, Field(min_length=1, max_length=500)]
+
+
+class Resolution(Schema):
+    """Which of the matched cases the caller was about: one, several, or none (an empty list)."""
+
+    case_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(max_length=100)
+
+
+class ResolutionView(Schema):
+    """What the resolution recorded: a callback response on each case named, the entries that closed."""
+
+    callback_id: int
+    case_ids: list[int]
+    candidates: list[int]
+    response_ids: list[int]
+    entries_closed: list[int]
+
+
+class ResponseCorrection(Schema):
+    """The time the response really happened (with a UTC offset), and why it is corrected."""
+
+    responded_at: AwareDatetime
+    reason: Reason
+
+
+class ResponseWithdrawal(Schema):
+    """Why the response should not count."""
+
+    reason: Reason
 
 
 @operation("GET", "/cases/{case_id}", summary="A case", tag=TAG, permission=Permission.READ, response=CaseView)
 def get_case(case_id: int) -> CaseView:
-    with container().sessions() as session:
-        return CaseView.model_validate(read_cases.summary(session, case_id), from_attributes=True)
+    c = container()
+    with c.sessions() as session:
+        return CaseView.model_validate(
+            read_cases.summary(session, case_id, g.actor, c.clock.now()), from_attributes=True
+        )
 
 
 @operation(
@@ -174,8 +233,11 @@ def get_case(case_id: int) -> CaseView:
     response=HistoryView,
 )
 def get_history(case_id: int) -> HistoryView:
-    with container().sessions() as session:
-        return HistoryView.model_validate(read_cases.history(session, case_id), from_attributes=True)
+    c = container()
+    with c.sessions() as session:
+        return HistoryView.model_validate(
+            read_cases.history(session, case_id, g.actor, c.clock.now()), from_attributes=True
+        )
 
 
 @operation(
@@ -189,10 +251,47 @@ def get_history(case_id: int) -> HistoryView:
     status=201,
 )
 def record_response(case_id: int, body: ResponseCreate) -> ResponseView:
+    c = container()
     recorded = case_actions.record_response(
-        container().unit_of_work(), g.actor, case_id, body.kind, body.responded_at, body.note
+        c.unit_of_work(), g.actor, case_id, body.kind, body.responded_at, body.note, skew=_skew()
     )
     return ResponseView.model_validate(recorded, from_attributes=True)
+
+
+@operation(
+    "POST",
+    "/responses/{response_id}/correct",
+    summary="Correct when a response happened (supervisors; audited)",
+    tag=TAG,
+    permission=Permission.REVIEW_RESPONSES,
+    body=ResponseCorrection,
+    response=ResponseView,
+    errors=(409,),
+)
+def correct_response(response_id: int, body: ResponseCorrection) -> ResponseView:
+    corrected = case_actions.correct_response(
+        container().unit_of_work(), g.actor, response_id, body.responded_at, body.reason, skew=_skew()
+    )
+    return ResponseView.model_validate(corrected, from_attributes=True)
+
+
+@operation(
+    "POST",
+    "/responses/{response_id}/withdraw",
+    summary="Withdraw a response: it no longer counts (supervisors; audited)",
+    tag=TAG,
+    permission=Permission.REVIEW_RESPONSES,
+    body=ResponseWithdrawal,
+    response=ResponseView,
+    errors=(409,),
+)
+def withdraw_response(response_id: int, body: ResponseWithdrawal) -> ResponseView:
+    withdrawn = case_actions.withdraw_response(container().unit_of_work(), g.actor, response_id, body.reason)
+    return ResponseView.model_validate(withdrawn, from_attributes=True)
+
+
+def _skew() -> dt.timedelta:
+    return dt.timedelta(seconds=container().settings.external_time_skew_seconds)
 
 
 @operation(
@@ -206,7 +305,7 @@ def record_response(case_id: int, body: ResponseCreate) -> ResponseView:
 def get_enforcement(case_id: int) -> EnforcementView:
     c = container()
     with c.sessions() as session:
-        advice = read_enforcement.advice(session, case_id, c.enforcement_thresholds, c.clock.now().date())
+        advice = read_enforcement.advice(session, case_id, c.enforcement_thresholds, g.actor, c.clock.now())
     return EnforcementView(
         case_id=advice.case_id,
         as_of=advice.as_of,
@@ -220,7 +319,7 @@ def get_enforcement(case_id: int) -> EnforcementView:
 @operation(
     "GET",
     "/responses/review",
-    summary="Responses to review: one caller number matched several cases",
+    summary="Inbound callbacks to review: the caller's number matched several open cases",
     tag=TAG,
     permission=Permission.READ,
     query=PageQuery,
@@ -228,8 +327,29 @@ def get_enforcement(case_id: int) -> EnforcementView:
 )
 def responses_to_review(query: PageQuery) -> ReviewPage:
     with container().sessions() as session:
-        page = read_cases.responses_needing_review(session, PageRequest(query.limit, query.offset))
+        page = read_cases.callbacks_to_review(session, g.actor, PageRequest(query.limit, query.offset))
     return ReviewPage(
-        items=[ResponseView.model_validate(r, from_attributes=True) for r in page.items],
+        items=[PendingCallbackView.model_validate(r, from_attributes=True) for r in page.items],
         page=Page(total=page.total, limit=page.limit, offset=page.offset),
+    )
+
+
+@operation(
+    "POST",
+    "/inbound-callbacks/{callback_id}/resolve",
+    summary="Resolve a callback that matched several cases: record it on one, several or none (supervisors)",
+    tag=TAG,
+    permission=Permission.REVIEW_RESPONSES,
+    body=Resolution,
+    response=ResolutionView,
+    errors=(409,),
+)
+def resolve_inbound_callback(callback_id: int, body: Resolution) -> ResolutionView:
+    resolved = case_actions.resolve_inbound_callback(container().unit_of_work(), g.actor, callback_id, body.case_ids)
+    return ResolutionView(
+        callback_id=resolved.callback_id,
+        case_ids=list(resolved.case_ids),
+        candidates=list(resolved.candidates),
+        response_ids=list(resolved.recorded.response_ids),
+        entries_closed=list(resolved.recorded.closed_entry_ids),
     )

@@ -33,6 +33,7 @@ REASONS = {
     403: "The token's role may not do this",
     404: "Not found",
     409: "Conflicts with the current state",
+    413: "The body is larger than the API accepts",
     422: "Not allowed by the contact rules (see next_allowed_at)",
 }
 

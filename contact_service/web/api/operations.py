@@ -82,7 +82,7 @@ class OperationRegistry:
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Declare an operation; the decorated function takes the path parameters, `body`, `query`."""
         path_params = _PATH_PARAM.findall(path)
-        codes = {400, 401, 403, *errors} | ({404} if path_params else set())
+        codes = {400, 401, 403, *errors} | ({404} if path_params else set()) | ({413} if body else set())
         operation = Operation(
             method.upper(), path, summary, permission, body, query, response, status, tag, tuple(sorted(codes))
         )
@@ -114,11 +114,38 @@ class OperationRegistry:
 
 
 def _parse_body(model: type[BaseModel]) -> BaseModel:
-    """The JSON body, strictly: JSON types must match the document (false is not 0; 0 is not a time)."""
+    """The JSON body, strictly: JSON types must match the document (false is not 0; 0 is not a time). pydantic's
+    parser bounds nesting (too deep is a 400, not a RecursionError); no text may carry a NUL."""
     try:
-        return model.model_validate_json(request.get_data() or b"{}", strict=True)
+        parsed = model.model_validate_json(request.get_data() or b"{}", strict=True)
     except ValidationError as exc:
         raise _bad_input(exc, "body") from None
+    where = _nul_at(parsed, ())
+    if where is not None:
+        name = ".".join(str(part) for part in where) or "body"
+        raise ApiError(400, f"{name}: must not contain NUL characters", name)
+    return parsed
+
+
+def _nul_at(value: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+    """Where in a parsed body a text holds a NUL (PostgreSQL refuses them: a 500 if one got that far), or None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, BaseModel):
+        items: Any = ((name, getattr(value, name)) for name in type(value).model_fields)
+    elif isinstance(value, dict):
+        items = ((key, item) for key, item in value.items())
+    elif isinstance(value, list | tuple | set | frozenset):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            return (*path, key)
+        found = _nul_at(item, (*path, key))
+        if found is not None:
+            return found
+    return None
 
 
 def _parse_query(model: type[BaseModel]) -> BaseModel:
@@ -132,5 +159,11 @@ def _parse_query(model: type[BaseModel]) -> BaseModel:
 def _bad_input(exc: ValidationError, where: str) -> ApiError:
     first = exc.errors()[0]
     name = ".".join(str(part) for part in first["loc"]) or where
-    message = "must be a JSON object" if first["type"] in ("json_invalid", "model_type") else first["msg"]
+    if first["type"] == "json_invalid":
+        # "recursion limit exceeded", "EOF while parsing"...: what pydantic's parser says, without its prefix.
+        message = f"must be a JSON object ({first['msg'].removeprefix('Invalid JSON: ')})"
+    elif first["type"] == "model_type":
+        message = "must be a JSON object"
+    else:
+        message = first["msg"]
     return ApiError(400, f"{name}: {message}", name)

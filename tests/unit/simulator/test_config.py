@@ -1,14 +1,19 @@
 """Simulator configuration: defaults, merging, and messages that name the bad field."""
 
+import re
+
 import pytest
 
+from contact_service.config import load_settings
 from contact_service.simulator import DEFAULT_MIX, SimulatorConfig
 
 
 def test_defaults() -> None:
     config = SimulatorConfig.from_mapping({})
     assert config.cps == 50 and config.speed == 1.0 and config.mix == DEFAULT_MIX
-    assert config.account_sid == "ACdemo0000000000000000000000000000"
+    # Twilio's AccountSid pattern, and the service's default account, so the two work together untouched.
+    assert re.fullmatch(r"AC[0-9a-fA-F]{32}", config.account_sid)
+    assert config.account_sid == load_settings(environ={}).twilio_account_sid
     assert "auth_token" not in config.to_mapping()
 
 
@@ -36,6 +41,7 @@ def test_from_mapping_normalizes_and_merges() -> None:
         ({"hold_back": ["completed"]}, "hold_back: 'completed' cannot be held back"),
         ({"hold_back": "ringing"}, "hold_back: must be a list"),
         ({"account_sid": "AC123"}, "account_sid: must be AC followed by 32"),
+        ({"account_sid": "ACdemo0000000000000000000000000000"}, "account_sid: must be AC followed by 32 hexadecimal"),
         ({"webhook_timeout": 0}, "webhook_timeout: must be greater than 0"),
         ({"retain_calls": 0}, "retain_calls: must be a positive integer"),
     ],

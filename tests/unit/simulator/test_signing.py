@@ -6,7 +6,7 @@ from contact_service.simulator.webhook import _form_body, signed_request
 
 TOKEN = "simulator-auth-token"
 PARAMS = {
-    "AccountSid": "ACdemo0000000000000000000000000000",
+    "AccountSid": "AC00000000000000000000000000000000",
     "CallSid": "CA0123456789abcdef0123456789abcdef",
     "CallStatus": "completed",
     "To": "+12025550101",
