@@ -3,8 +3,13 @@ record and commits once; each returns plain data."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
+from contact_service.adapters.db.models import Campaign
 from contact_service.config import Settings
 from contact_service.domain.access import Actor, Permission, authorize
 from contact_service.domain.contact_policy import ContactPolicy
@@ -94,29 +99,30 @@ def launch_campaign(uow: UnitOfWork, actor: Actor, campaign_ref: int | str, *, p
 
 def pause_campaign(uow: UnitOfWork, actor: Actor, campaign_ref: int | str) -> CampaignRow:
     """Stop placing calls; calls already ringing finish."""
-    authorize(actor, Permission.RUN_CAMPAIGNS)
-    with uow:
-        campaign = campaigns.pause(uow.session, campaigns.find_campaign(uow.session, campaign_ref).id, uow.now)
-        audit.record(uow.session, actor, "campaign_paused", "campaign", campaign.id, uow.now)
-        uow.commit()
-        return read_campaigns.row_of(campaign)
+    return _change_status(uow, actor, campaign_ref, campaigns.pause, "campaign_paused")
 
 
 def resume_campaign(uow: UnitOfWork, actor: Actor, campaign_ref: int | str) -> CampaignRow:
     """Let a paused campaign place its due calls again."""
-    authorize(actor, Permission.RUN_CAMPAIGNS)
-    with uow:
-        campaign = campaigns.resume(uow.session, campaigns.find_campaign(uow.session, campaign_ref).id, uow.now)
-        audit.record(uow.session, actor, "campaign_resumed", "campaign", campaign.id, uow.now)
-        uow.commit()
-        return read_campaigns.row_of(campaign)
+    return _change_status(uow, actor, campaign_ref, campaigns.resume, "campaign_resumed")
 
 
 def cancel_campaign(uow: UnitOfWork, actor: Actor, campaign_ref: int | str) -> CampaignRow:
     """End the campaign: every call not yet placed is cancelled; calls already ringing finish."""
+    return _change_status(uow, actor, campaign_ref, campaigns.cancel, "campaign_cancelled")
+
+
+def _change_status(
+    uow: UnitOfWork,
+    actor: Actor,
+    campaign_ref: int | str,
+    change: Callable[[Session, int, dt.datetime], Campaign],
+    action: str,
+) -> CampaignRow:
+    """The shape every status change shares: authorize, change, one audit record, one commit."""
     authorize(actor, Permission.RUN_CAMPAIGNS)
     with uow:
-        campaign = campaigns.cancel(uow.session, campaigns.find_campaign(uow.session, campaign_ref).id, uow.now)
-        audit.record(uow.session, actor, "campaign_cancelled", "campaign", campaign.id, uow.now)
+        campaign = change(uow.session, campaigns.find_campaign(uow.session, campaign_ref).id, uow.now)
+        audit.record(uow.session, actor, action, "campaign", campaign.id, uow.now)
         uow.commit()
         return read_campaigns.row_of(campaign)
